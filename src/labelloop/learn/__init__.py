@@ -14,14 +14,38 @@ from labelloop.learn.acquisition import (
     rank,
     validate_proba,
 )
+from labelloop.learn.labels import agreed_labels, from_indicator, to_indicator
+from labelloop.learn.model import (
+    NotEnoughLabelsError,
+    check_model,
+    check_training_data,
+    cv_folds,
+    cv_splits,
+    evaluate,
+    fit,
+    predict_pool,
+    wrap_multilabel,
+)
 
 __all__ = [
+    "NotEnoughLabelsError",
+    "agreed_labels",
     "certainty",
+    "check_model",
+    "check_training_data",
+    "cv_folds",
+    "cv_splits",
     "entropy",
+    "evaluate",
+    "fit",
+    "from_indicator",
     "get_acquisition",
     "margin",
+    "predict_pool",
     "priorities",
     "random",
     "rank",
+    "to_indicator",
     "validate_proba",
+    "wrap_multilabel",
 ]
