@@ -120,6 +120,7 @@ class Database:
         self.engine = create_engine(self.url)
         self.dialect = self.engine.dialect.name
         self.clock = clock
+        self.annotator_ids: dict[str, int] = {}  # ids never change once given
         self._ensure_schema()
 
     def __repr__(self) -> str:

@@ -115,7 +115,7 @@ labels = sa.Table(
     sa.Column("undone_at", Timestamp, nullable=True),
     sa.Index("ix_labels_item", "item_id", "annotator_id"),
     sa.Index("ix_labels_project_current", "project_id", "current", "item_id"),
-    sa.Index("ix_labels_annotator", "annotator_id", "project_id", "id"),
+    sa.Index("ix_labels_annotator", "annotator_id", "project_id", "current", "id"),
 )
 
 skips = sa.Table(
