@@ -14,6 +14,8 @@ from labelloop.learn.acquisition import (
     rank,
     validate_proba,
 )
+from labelloop.learn.batch import diverse_batch, select_batch
+from labelloop.learn.committee import bald, committee_proba, committee_scores, vote_entropy
 from labelloop.learn.labels import agreed_labels, from_indicator, to_indicator
 from labelloop.learn.model import (
     NotEnoughLabelsError,
@@ -30,11 +32,15 @@ from labelloop.learn.model import (
 __all__ = [
     "NotEnoughLabelsError",
     "agreed_labels",
+    "bald",
     "certainty",
     "check_model",
     "check_training_data",
+    "committee_proba",
+    "committee_scores",
     "cv_folds",
     "cv_splits",
+    "diverse_batch",
     "entropy",
     "evaluate",
     "fit",
@@ -45,7 +51,9 @@ __all__ = [
     "priorities",
     "random",
     "rank",
+    "select_batch",
     "to_indicator",
     "validate_proba",
+    "vote_entropy",
     "wrap_multilabel",
 ]
