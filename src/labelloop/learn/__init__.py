@@ -16,6 +16,12 @@ from labelloop.learn.acquisition import (
 )
 from labelloop.learn.batch import diverse_batch, select_batch
 from labelloop.learn.committee import bald, committee_proba, committee_scores, vote_entropy
+from labelloop.learn.label_errors import (
+    find_label_issues,
+    flag_label_issues,
+    label_issue_scores,
+    out_of_fold_proba,
+)
 from labelloop.learn.labels import agreed_labels, from_indicator, to_indicator
 from labelloop.learn.model import (
     NotEnoughLabelsError,
@@ -43,10 +49,14 @@ __all__ = [
     "diverse_batch",
     "entropy",
     "evaluate",
+    "find_label_issues",
     "fit",
+    "flag_label_issues",
     "from_indicator",
     "get_acquisition",
+    "label_issue_scores",
     "margin",
+    "out_of_fold_proba",
     "predict_pool",
     "priorities",
     "random",
