@@ -59,7 +59,8 @@ def fresh_pg_schema(pg_database: str) -> str:
     schema = f"t_{secrets.token_hex(6)}"
     with psycopg.connect(pg_database, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    return f"{pg_database.replace('postgresql://', 'postgresql+psycopg://', 1)}?options=-csearch_path%3D{schema}"
+    url = pg_database.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=BACKENDS)

@@ -16,7 +16,9 @@ def make_project(
     """A project with ``n_items`` small array items and annotators alice and bob."""
     project = Project(db, "demo", options=options or ["a", "b", "c"], **settings)
     if n_items:
-        project.add_items(np.arange(n_items * 2, dtype=np.float32).reshape(n_items, 2), progress=False)
+        project.add_items(
+            np.arange(n_items * 2, dtype=np.float32).reshape(n_items, 2), progress=False
+        )
     project.add_annotator("alice")
     project.add_annotator("bob")
     return project

@@ -73,6 +73,7 @@ class Project:
         seed: int = 0,
         media_root: str | Path | None = None,
     ) -> None:
+        self._owns_db = not isinstance(store, Database)
         self.db = store if isinstance(store, Database) else Database(store)
         settings = ProjectSettings(
             options=list(options or []),
@@ -84,7 +85,11 @@ class Project:
             seed=seed,
             media_root=None if media_root is None else Path(media_root).expanduser().resolve(),
         )
-        self.record = self._open_or_create(name, options, settings)
+        try:
+            self.record = self._open_or_create(name, options, settings)
+        except BaseException:
+            self.close()
+            raise
 
     def _open_or_create(
         self, name: str, options: Sequence[Any] | None, settings: ProjectSettings
@@ -106,6 +111,17 @@ class Project:
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, {self.db!r})"
+
+    def close(self) -> None:
+        """Close the database connections, if this project opened them."""
+        if self._owns_db:
+            self.db.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def name(self) -> str:

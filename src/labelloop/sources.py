@@ -183,8 +183,10 @@ def _iterate(values: Any) -> Iterable[Any]:
     if hasattr(values, "tolist") and not isinstance(values, np.ndarray):
         return list(values.tolist())  # pandas Series / Index
     if isinstance(values, np.ndarray) and values.ndim == 1:
-        return values.tolist()
-    return values  # type: ignore[no-any-return]
+        as_list: list[Any] = values.tolist()
+        return as_list
+    iterable: Iterable[Any] = values
+    return iterable
 
 
 def _is_number_row(value: Any) -> bool:

@@ -54,7 +54,9 @@ def test_initial_labels_are_stored_as_import(db: Database) -> None:
 
 def test_metadata_is_kept_per_item(db: Database) -> None:
     project = Project(db, "p", options=["x"])
-    project.add_items(["a", "b"], metadata=[{"source": "web", "n": np.int64(3)}, None], progress=False)
+    project.add_items(
+        ["a", "b"], metadata=[{"source": "web", "n": np.int64(3)}, None], progress=False
+    )
     stored = project.items()
     assert [s.meta for s in stored] == [{"source": "web", "n": 3}, None]
     source = project.to_pandas()["source"]
@@ -89,7 +91,9 @@ def test_duplicate_across_chunks_is_caught(db: Database) -> None:
 def test_on_duplicate_update_replaces_payload_and_keeps_labels(db: Database) -> None:
     project = Project(db, "p", options=["x", "y"])
     project.add_items(["old"], ids=["k"], labels=["x"], progress=False)
-    added = project.add_items(["new", "more"], ids=["k", "k2"], on_duplicate="update", progress=False)
+    added = project.add_items(
+        ["new", "more"], ids=["k", "k2"], on_duplicate="update", progress=False
+    )
     assert added == 1
     assert project.item("k") == "new"
     assert project.labels["value"].tolist() == ["x"]

@@ -57,7 +57,9 @@ def test_submitting_the_same_lease_twice_stores_one_label(db: Database) -> None:
 def test_label_outside_options_is_refused_and_nothing_stored(db: Database) -> None:
     project = make_project(db, 3)
     lease = project.claim("alice")[0]
-    with pytest.raises(InvalidInputError, match=r"not one of the project's options \['a', 'b', 'c'\]"):
+    with pytest.raises(
+        InvalidInputError, match=r"not one of the project's options \['a', 'b', 'c'\]"
+    ):
         project.submit(lease, "z")
     assert project.label_history().empty
     project.submit(lease, "a")  # the lease is still good

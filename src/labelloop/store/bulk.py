@@ -15,8 +15,6 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from labelloop.store import schema
-
 ITEM_COLUMNS = (
     "project_id",
     "key",
@@ -55,7 +53,9 @@ def _copy(
     import json
 
     json_columns = (
-        {c.name for c in table.columns if isinstance(c.type, sa.JSON)} if table is not None else set()
+        {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+        if table is not None
+        else set()
     )
     positions = [i for i, name in enumerate(columns) if name in json_columns]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

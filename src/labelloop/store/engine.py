@@ -121,7 +121,11 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.clock = clock
         self.annotator_ids: dict[str, int] = {}  # ids never change once given
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -155,6 +159,12 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.dispose()
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[Connection]:

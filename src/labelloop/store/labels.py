@@ -55,7 +55,9 @@ def label_rows(
             yield dict(row)
 
 
-def item_rows(db: Database, project: ProjectRecord, batch: int = 10_000) -> Iterator[dict[str, Any]]:
+def item_rows(
+    db: Database, project: ProjectRecord, batch: int = 10_000
+) -> Iterator[dict[str, Any]]:
     """(id, key, kind, meta, n_labels, priority) of every item, in queue order."""
     query = (
         sa.select(

@@ -102,7 +102,7 @@ def create_project(db: Database, name: str, settings: ProjectSettings) -> Projec
             raise InvalidInputError(f"project {name!r} already exists")
         row = _settings_row(settings) | {"name": name, "created_at": now()}
         result = conn.execute(sa.insert(schema.projects).values(row))
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
     return ProjectRecord(db.transact(insert), name, settings)
 
@@ -151,7 +151,7 @@ def add_annotator(db: Database, name: str) -> int:
         if existing is not None:
             return existing
         result = conn.execute(sa.insert(schema.annotators).values(name=name, created_at=now()))
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
     return int(db.transact(insert))
 
@@ -176,6 +176,12 @@ def list_annotators(db: Database) -> list[str]:
             sa.select(schema.annotators.c.name).order_by(schema.annotators.c.id)
         ).scalars()
         return list(names)
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _find(conn: Connection, name: str) -> sa.Row[Any] | None:

@@ -117,7 +117,7 @@ def claim(db: Database, project: ProjectRecord, annotator: str, n: int = 1) -> l
         reclaim_expired(conn, project, clock)
         statement = _claim_statement(db.dialect, project.settings.k > 1)
         params = {"pid": project.id, "who": who, "n": n, "k": project.settings.k}
-        rows = conn.execute(statement, params).all()
+        rows = list(conn.execute(statement, params).all())
         rows.sort(key=lambda r: (-r.priority, r.position))
         new = [_lease_row(project, r.id, who, clock) for r in rows]
         if new:
@@ -140,7 +140,8 @@ ORDER BY priority DESC, position
 LIMIT :n {lock}"""
 # with k == 1 a leased or labelled item is never claimable, so these only matter for k > 1
 _CLAIM_NOT_OWN = """
-  AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.item_id = items.id AND leases.annotator_id = :who)
+  AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.item_id = items.id
+                  AND leases.annotator_id = :who)
   AND NOT EXISTS (SELECT 1 FROM labels WHERE labels.item_id = items.id
                   AND labels.annotator_id = :who AND labels.current = TRUE)"""
 _CLAIM_UPDATE = """
@@ -192,7 +193,7 @@ def submit(
             previous = _label_for_lease(conn, lease_id)
             if previous is not None:
                 return _idempotent_label(previous, who, value)
-            _raise_lease_problem(conn, lease_id, who, db.clock())
+            raise _lease_problem(conn, lease_id, who, db.clock())
         _adjust(conn, project, item_id, d_leases=-1)
         return _record_label(conn, project, item_id, who, value, time_taken, lease_id)
 
@@ -241,7 +242,7 @@ def extend(
             .values(expires_at=expires)
         )
         if updated.rowcount != 1:
-            _raise_lease_problem(conn, lease_id, who, clock)
+            raise _lease_problem(conn, lease_id, who, clock)
         return expires
 
     result: float = db.transact(work)
@@ -280,9 +281,7 @@ def undo(db: Database, project: ProjectRecord, annotator: str) -> Lease:
     return lease
 
 
-def relabel(
-    db: Database, project: ProjectRecord, annotator: str, item_key: str, value: str
-) -> int:
+def relabel(db: Database, project: ProjectRecord, annotator: str, item_key: str, value: str) -> int:
     """Change the annotator's own label on an item: a new row replaces the old."""
 
     def work(conn: Connection) -> int:
@@ -465,29 +464,28 @@ def _take_lease(
 ) -> int:
     item_id = _delete_live_lease(conn, db, project, lease_id, who)
     if item_id is None:
-        _raise_lease_problem(conn, lease_id, who, db.clock())
-    assert item_id is not None
+        raise _lease_problem(conn, lease_id, who, db.clock())
     _adjust(conn, project, item_id, d_leases=-1)
     return item_id
 
 
-def _raise_lease_problem(conn: Connection, lease_id: str, who: int, clock: float) -> None:
+def _lease_problem(conn: Connection, lease_id: str, who: int, clock: float) -> LeaseError:
     row = conn.execute(sa.select(leases).where(leases.c.id == lease_id)).first()
     if row is None:
-        raise LeaseError(
+        return LeaseError(
             f"lease {lease_id} is unknown or has ended (expired and reclaimed, or already "
             "used); claim the item again"
         )
     if row.annotator_id != who:
-        raise LeaseError(f"lease {lease_id} belongs to another annotator")
+        return LeaseError(f"lease {lease_id} belongs to another annotator")
     if row.expires_at < clock:
-        raise LeaseError(
+        return LeaseError(
             f"lease {lease_id} expired {clock - row.expires_at:.0f} s ago; claim the item again"
         )
-    raise LeaseError(f"lease {lease_id} belongs to another project")
+    return LeaseError(f"lease {lease_id} belongs to another project")
 
 
-def _label_for_lease(conn: Connection, lease_id: str) -> sa.Row[Any] | None:
+def _label_for_lease(conn: Connection, lease_id: str) -> Any:
     return conn.execute(
         sa.select(labels.c.id, labels.c.annotator_id, labels.c.value).where(
             labels.c.lease_id == lease_id
@@ -541,12 +539,11 @@ def _record_label(
 
 
 _CURRENT_LABEL = sa.text(
-    "SELECT id, value FROM labels WHERE item_id = :item AND annotator_id = :who "
-    "AND current = TRUE"
+    "SELECT id, value FROM labels WHERE item_id = :item AND annotator_id = :who AND current = TRUE"
 )
 
 
-def _current_label(conn: Connection, item_id: int, who: int) -> sa.Row[Any] | None:
+def _current_label(conn: Connection, item_id: int, who: int) -> Any:
     return conn.execute(_CURRENT_LABEL, {"item": item_id, "who": who}).first()
 
 
