@@ -34,9 +34,18 @@ from labelloop.learn.model import (
     predict_pool,
     wrap_multilabel,
 )
+from labelloop.learn.stopping import (
+    StoppingMonitor,
+    StopSignal,
+    learning_curve_gain,
+    prediction_agreement,
+    stopping_signal,
+)
 
 __all__ = [
     "NotEnoughLabelsError",
+    "StopSignal",
+    "StoppingMonitor",
     "agreed_labels",
     "bald",
     "certainty",
@@ -55,13 +64,16 @@ __all__ = [
     "from_indicator",
     "get_acquisition",
     "label_issue_scores",
+    "learning_curve_gain",
     "margin",
     "out_of_fold_proba",
     "predict_pool",
+    "prediction_agreement",
     "priorities",
     "random",
     "rank",
     "select_batch",
+    "stopping_signal",
     "to_indicator",
     "validate_proba",
     "vote_entropy",
