@@ -83,10 +83,10 @@ def add_items(
                 failing = [row["key"] for row in rows]
                 _insert(conn, project, rows, chunk, on_duplicate, importer)
             return _count(conn, project) - before
-    except sa.exc.IntegrityError:
-        raise _duplicate_error(db, project, failing) from None
     except Exception as error:
-        if type(error).__name__ == "UniqueViolation":
+        # bulk paths talk to the driver directly, so its own error types arrive too
+        unique = ("IntegrityError", "UniqueViolation")
+        if isinstance(error, sa.exc.IntegrityError) or type(error).__name__ in unique:
             raise _duplicate_error(db, project, failing) from None
         raise
 

@@ -34,13 +34,16 @@ from labelloop.errors import (
     UnknownItemError,
 )
 from labelloop.store import bulk, schema
-from labelloop.store.engine import Database
+from labelloop.store.engine import Database, Statement
 from labelloop.store.projects import ProjectRecord, annotator_id, now
 
 items, leases, labels, skips = schema.items, schema.leases, schema.labels, schema.skips
 
 
-_INSERT_LEASE = sa.insert(leases)
+_INSERT_LEASE = Statement(
+    "INSERT INTO leases (id, project_id, item_id, annotator_id, expires_at, created_at) "
+    "VALUES (:id, :project_id, :item_id, :annotator_id, :expires_at, :created_at)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,17 +117,21 @@ def claim(db: Database, project: ProjectRecord, annotator: str, n: int = 1) -> l
     def work(conn: Connection) -> list[Lease]:
         clock = db.clock()
         who = _annotator(db, conn, annotator)
-        reclaim_expired(conn, project, clock)
+        if db.dialect == "postgresql":
+            # A claim lost in a server crash only frees its item early: no
+            # need to wait for the WAL flush. Submits stay fully durable.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        if _sweep_due(db, project, clock):
+            reclaim_expired(conn, project, clock)
         statement = _claim_statement(db.dialect, project.settings.k > 1)
         params = {"pid": project.id, "who": who, "n": n, "k": project.settings.k}
-        rows = list(conn.execute(statement, params).all())
-        rows.sort(key=lambda r: (-r.priority, r.position))
-        new = [_lease_row(project, r.id, who, clock) for r in rows]
-        if new:
-            conn.execute(_INSERT_LEASE, new)
+        rows = sorted(statement.run(conn, params).fetchall(), key=lambda r: (-r[2], r[3]))
+        new = [_lease_row(project, item_id, who, clock) for item_id, *_ in rows]
+        for lease in new:
+            _INSERT_LEASE.run(conn, lease)
         return [
-            Lease(lease["id"], r.id, r.key, annotator, lease["expires_at"])
-            for lease, r in zip(new, rows, strict=True)
+            Lease(lease["id"], item_id, key, annotator, lease["expires_at"])
+            for lease, (item_id, key, *_) in zip(new, rows, strict=True)
         ]
 
     result: list[Lease] = db.transact(work)
@@ -157,13 +164,22 @@ RETURNING items.id, items.key, items.priority, items.position"""
 
 
 @functools.cache
-def _claim_statement(dialect: str, several_labels: bool) -> sa.TextClause:
+def _claim_statement(dialect: str, several_labels: bool) -> Statement:
     postgres = dialect == "postgresql"
     pick = _CLAIM_PICK.format(
         own=_CLAIM_NOT_OWN if several_labels else "",
         lock="FOR UPDATE SKIP LOCKED" if postgres else "",
     )
-    return sa.text((_CLAIM_UPDATE_PG if postgres else _CLAIM_UPDATE).format(pick=pick))
+    return Statement((_CLAIM_UPDATE_PG if postgres else _CLAIM_UPDATE).format(pick=pick))
+
+
+def _sweep_due(db: Database, project: ProjectRecord, clock: float) -> bool:
+    """Whether to look for expired leases now: at most every min(1 s, lease / 4)."""
+    due = db.next_sweep.get(project.id, 0.0)
+    if clock < due:
+        return False
+    db.next_sweep[project.id] = clock + min(1.0, project.settings.lease_seconds / 4)
+    return True
 
 
 def submit(
@@ -367,14 +383,14 @@ def progress(db: Database, project: ProjectRecord, annotator: str | None = None)
     return Progress(total, done, labelled, n_labels, leased, mine)
 
 
-_DELETE_EXPIRED = sa.text(
+_DELETE_EXPIRED = Statement(
     "DELETE FROM leases WHERE project_id = :pid AND expires_at < :now RETURNING item_id"
 )
 
 
 def reclaim_expired(conn: Connection, project: ProjectRecord, clock: float) -> int:
     """Delete expired leases of the project and put their items back; return how many."""
-    expired = conn.execute(_DELETE_EXPIRED, {"pid": project.id, "now": clock}).scalars().all()
+    expired = [r[0] for r in _DELETE_EXPIRED.run(conn, {"pid": project.id, "now": clock})]
     for item_id, n in sorted(Counter(expired).items()):
         _adjust(conn, project, item_id, d_leases=-n)
     return len(expired)
@@ -396,14 +412,14 @@ def record_import_labels(
     """Store labels for items already in the store (on re-import), one by one."""
     for item_id, value in pairs:
         current = _current_label(conn, item_id, who)
-        if current is None or current.value != value:
+        if current is None or current[1] != value:
             _record_label(conn, project, item_id, who, value, None, None)
 
 
 # -- internals ---------------------------------------------------------------
 
 
-_ADJUST = sa.text(
+_ADJUST = Statement(
     "UPDATE items SET n_labels = n_labels + :dl, n_leases = n_leases + :dn, "
     "claimable = (n_labels + n_leases + :dl + :dn < :k) WHERE id = :item"
 )
@@ -413,7 +429,7 @@ def _adjust(
     conn: Connection, project: ProjectRecord, item_id: int, d_labels: int = 0, d_leases: int = 0
 ) -> None:
     params = {"dl": d_labels, "dn": d_leases, "k": project.settings.k, "item": item_id}
-    conn.execute(_ADJUST, params)
+    _ADJUST.run(conn, params)
 
 
 def _annotator(db: Database, conn: Connection, name: str) -> int:
@@ -445,7 +461,7 @@ def _live_lease(lease_id: str, project: ProjectRecord, who: int, clock: float) -
     )
 
 
-_DELETE_LIVE_LEASE = sa.text(
+_DELETE_LIVE_LEASE = Statement(
     "DELETE FROM leases WHERE id = :lease AND project_id = :pid AND annotator_id = :who "
     "AND expires_at >= :now RETURNING item_id"
 )
@@ -455,8 +471,8 @@ def _delete_live_lease(
     conn: Connection, db: Database, project: ProjectRecord, lease_id: str, who: int
 ) -> int | None:
     params = {"lease": lease_id, "pid": project.id, "who": who, "now": db.clock()}
-    item_id = conn.execute(_DELETE_LIVE_LEASE, params).scalar()
-    return None if item_id is None else int(item_id)
+    row = _DELETE_LIVE_LEASE.run(conn, params).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _take_lease(
@@ -504,11 +520,11 @@ def _idempotent_label(previous: sa.Row[Any], who: int, value: str) -> int:
     return int(previous.id)
 
 
-_INSERT_LABEL = sa.text(
+_INSERT_LABEL = Statement(
     "INSERT INTO labels (project_id, item_id, annotator_id, value, time_taken, created_at, "
     "lease_id, replaces, current) VALUES (:pid, :item, :who, :value, :taken, :created, "
     ":lease, :replaces, TRUE) RETURNING id"
-).bindparams(sa.bindparam("created", type_=schema.Timestamp))
+)
 
 
 def _record_label(
@@ -522,7 +538,7 @@ def _record_label(
 ) -> int:
     current = _current_label(conn, item_id, who)
     if current is not None:
-        _retire(conn, current.id, undone=False)
+        _retire(conn, current[0], undone=False)
     else:
         _adjust(conn, project, item_id, d_labels=1)
     params = {
@@ -533,18 +549,19 @@ def _record_label(
         "taken": time_taken,
         "created": now(),
         "lease": lease_id,
-        "replaces": None if current is None else current.id,
+        "replaces": None if current is None else current[0],
     }
-    return int(conn.execute(_INSERT_LABEL, params).scalar_one())
+    return int(_INSERT_LABEL.run(conn, params).fetchone()[0])
 
 
-_CURRENT_LABEL = sa.text(
+_CURRENT_LABEL = Statement(
     "SELECT id, value FROM labels WHERE item_id = :item AND annotator_id = :who AND current = TRUE"
 )
 
 
-def _current_label(conn: Connection, item_id: int, who: int) -> Any:
-    return conn.execute(_CURRENT_LABEL, {"item": item_id, "who": who}).first()
+def _current_label(conn: Connection, item_id: int, who: int) -> tuple[int, str] | None:
+    row = _CURRENT_LABEL.run(conn, {"item": item_id, "who": who}).fetchone()
+    return None if row is None else (int(row[0]), row[1])
 
 
 def _own_current(project: ProjectRecord, who: int) -> Any:
