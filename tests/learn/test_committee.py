@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
 from labelloop.errors import InvalidInputError
+from labelloop.learn.acquisition import entropy
 from labelloop.learn.committee import bald, committee_proba, committee_scores, vote_entropy
 
 
@@ -142,3 +143,22 @@ def test_committee_scores_refuses_an_unknown_measure(iris_named: Any) -> None:
     model = RandomForestClassifier(n_estimators=2, random_state=0).fit(x, y)
     with pytest.raises(InvalidInputError, match="unknown committee measure 'qbc'"):
         committee_scores(model, x, "qbc")
+
+
+def test_vote_entropy_of_fully_grown_trees_equals_entropy_of_the_forest(
+    iris_named: Any,
+) -> None:
+    x, y = iris_named
+    model = ExtraTreesClassifier(n_estimators=9, random_state=0).fit(x[::3], y[::3])
+    members = committee_proba(model, x)
+    assert set(np.unique(members).tolist()) == {0.0, 1.0}  # each tree votes one-hot
+    np.testing.assert_allclose(vote_entropy(members), entropy(model.predict_proba(x)))
+    np.testing.assert_allclose(bald(members), entropy(model.predict_proba(x)), atol=1e-12)
+
+
+def test_soft_members_make_bald_differ_from_entropy(iris_named: Any) -> None:
+    x, y = iris_named
+    model = RandomForestClassifier(n_estimators=9, min_samples_leaf=10, random_state=0)
+    model.fit(x[::3], y[::3])
+    members = committee_proba(model, x)
+    assert not np.allclose(bald(members), entropy(model.predict_proba(x)))

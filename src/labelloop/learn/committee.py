@@ -3,6 +3,13 @@
 A bagging-type ensemble (random forest, extra trees, bagging) is already a
 committee: each member saw a different resample of the labels. Items its
 members disagree on are the ones more labels would settle.
+
+With fully grown trees (scikit-learn's default) every member's
+probabilities are one-hot, so the forest's ``predict_proba`` *is* the vote
+share: vote entropy and BALD then both equal the entropy of the forest's
+prediction and rank items exactly as :func:`~labelloop.learn.entropy` does.
+The committee view adds information when members are soft: bagged
+logistic regressions, or trees with ``min_samples_leaf > 1``.
 """
 
 from __future__ import annotations

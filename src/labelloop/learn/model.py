@@ -156,7 +156,8 @@ def evaluate(model: Any, x: Any, y: Any, eval_method: EvalMethod | None = None) 
     except NotEnoughLabelsError as reason:
         _log.info("model not evaluated: %s", reason)
         return None
-    return float(np.mean(cross_val_score(model, x, y, cv=splits, scoring="accuracy")))
+    scores = cross_val_score(model, x, y, cv=splits, scoring="accuracy", error_score="raise")
+    return float(np.mean(scores))
 
 
 def cv_folds(y: ArrayLike) -> int:
