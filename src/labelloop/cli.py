@@ -216,6 +216,67 @@ def export(db: str, project_name: str, out: Path, what: str) -> None:
         click.echo(f"wrote {project.export(out, what=what)}")
 
 
+@main.command("orchestrate")
+@db_argument
+@project_option
+@click.option(
+    "--model",
+    "-m",
+    help="module:callable returning an estimator (default: the model saved with the project).",
+)
+@click.option(
+    "--acquisition",
+    "-a",
+    help="entropy, margin, certainty, random, vote_entropy or bald (default: the saved one).",
+)
+@click.option("--shuffle-prop", type=float, help="Share of queue positions given to random items.")
+@click.option("--batch-size", type=int, help="Items picked together by --diverse.")
+@click.option(
+    "--diverse", is_flag=True, default=None, help="Pick uncertain and spread-out batches."
+)
+@click.option(
+    "--interval-seconds", type=float, default=60.0, show_default=True, help="Retrain this often."
+)
+@click.option("--interval-labels", type=int, help="Retrain after this many new labels.")
+@click.option("--max-runs", type=int, help="Stop after this many recorded runs.")
+@click.option("--once", is_flag=True, help="Try one run now, then exit (for cron).")
+@friendly_errors
+def orchestrate_command(
+    db: str,
+    project_name: str,
+    model: str | None,
+    interval_seconds: float,
+    interval_labels: int | None,
+    max_runs: int | None,
+    once: bool,
+    **strategy: Any,
+) -> None:
+    """Retrain the project's model whenever new labels come, and reorder its queue.
+
+    Runs until stopped (Ctrl-C), until --max-runs runs, or until nothing is
+    left to label. It needs only the database, so it can run on another
+    machine (a GPU box) against PostgreSQL.
+    """
+    from labelloop.project import Project
+
+    overrides = {k: v for k, v in strategy.items() if v is not None}
+    with Project(db, project_name) as project:
+        if once:
+            report = project.retrain(model, **overrides)
+            click.echo(f"run {report.run_id}: {report.message}")
+            return
+        reports = project.orchestrate(
+            model,
+            interval_seconds=interval_seconds,
+            interval_n_labels=interval_labels,
+            max_runs=max_runs,
+            on_run=lambda report: click.echo(f"run {report.run_id}: {report.message}"),
+            **overrides,
+        )
+    if reports and reports[-1].finished:
+        click.echo("nothing left to label")
+
+
 @main.group()
 def annotator() -> None:
     """Manage annotators."""

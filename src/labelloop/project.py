@@ -23,6 +23,8 @@ from labelloop.store.queue import HistoryEntry, Lease, Progress
 if TYPE_CHECKING:
     import pandas as pd
 
+    from labelloop.loop import RunReport
+
 EXPORT_FORMATS = (".csv", ".jsonl", ".parquet")
 
 
@@ -74,6 +76,8 @@ class Project:
         media_root: str | Path | None = None,
     ) -> None:
         self._owns_db = not isinstance(store, Database)
+        self._model: Any = None
+        self._model_options: dict[str, Any] = {}
         self.db = store if isinstance(store, Database) else Database(store)
         settings = ProjectSettings(
             options=list(options or []),
@@ -297,6 +301,234 @@ class Project:
     def progress_of(self, annotator: str) -> Progress:
         """Progress including ``annotator``'s own label count (``mine``)."""
         return queue.progress(self.db, self.record, annotator)
+
+    # -- the model -----------------------------------------------------------
+
+    def use_model(
+        self,
+        model: Any,
+        acquisition: Any = "entropy",
+        *,
+        shuffle_prop: float = 0.0,
+        batch_size: int | None = None,
+        diverse: bool = False,
+        preprocess: Any = None,
+        eval_method: Any = None,
+    ) -> None:
+        """Set the model and strategy that :meth:`retrain` and :meth:`orchestrate` use.
+
+        Parameters
+        ----------
+        model : estimator, callable or str
+            Anything with ``fit`` and ``predict_proba`` (cloned before each
+            fit), a factory returning one, or ``"module:callable"``. A string
+            is saved with the project, so other processes (the web app, the
+            ``labelloop orchestrate`` command) use the same model.
+        acquisition : str or callable
+            ``"entropy"``, ``"margin"``, ``"certainty"``, ``"random"``,
+            ``"vote_entropy"`` or ``"bald"`` (committee measures, for bagging
+            ensembles), or a callable on the probability array.
+        shuffle_prop : float
+            Share of queue positions given to random items.
+        batch_size, diverse
+            With ``diverse=True``, the next ``batch_size`` items are chosen to
+            be uncertain and spread out rather than near-duplicates.
+        preprocess : callable, optional
+            ``model_preprocess(x, y) -> (x, y)``; ``y`` is None for the pool.
+        eval_method : callable, optional
+            ``eval_method(model, x, y) -> score``; default: stratified
+            cross-validated accuracy with folds adapted to the smallest class.
+        """
+        from labelloop.loop import Strategy, resolve_model
+
+        strategy = Strategy(acquisition, shuffle_prop, batch_size, diverse)
+        strategy.validate()
+        resolve_model(model)  # fail now, not at the first retrain
+        self._model = model
+        self._model_options = {
+            "strategy": strategy,
+            "preprocess": preprocess,
+            "eval_method": eval_method,
+        }
+        if isinstance(model, str) and isinstance(acquisition, str):
+            extra = dict(self.settings.extra)
+            extra["model"] = {
+                "factory": model,
+                "acquisition": acquisition,
+                "shuffle_prop": shuffle_prop,
+                "batch_size": batch_size,
+                "diverse": diverse,
+            }
+            projects.update_extra(self.db, self.record, extra)
+            self.record = projects.get_project(self.db, self.name)
+
+    def retrain(self, model: Any = None, **strategy: Any) -> RunReport:
+        """Fit on the labels, score, predict every item and reorder the queue.
+
+        Labellers keep working meanwhile; only the final bulk write (priorities,
+        predictions, the run record and the model, in one transaction) makes
+        them wait briefly. With too few labels it returns a report saying what
+        is missing instead of failing; priorities are then left as they were.
+
+        Parameters
+        ----------
+        model : optional
+            Overrides the model set by :meth:`use_model` for this run.
+        **strategy
+            Overrides of :meth:`use_model`'s strategy (``acquisition``,
+            ``shuffle_prop``, ``batch_size``, ``diverse``).
+
+        Returns
+        -------
+        RunReport
+            ``run_id``, ``n_labels``, ``score``, ``message``, ``finished``,
+            ``settled`` (the stop signal) and ``details``.
+        """
+        from labelloop.loop import retrain
+
+        chosen, options = self._model_setup(model, strategy)
+        return retrain(
+            self, chosen, options["strategy"], options["preprocess"], options["eval_method"]
+        )
+
+    def orchestrate(
+        self,
+        model: Any = None,
+        *,
+        interval_seconds: float | None = 60.0,
+        interval_n_labels: int | None = None,
+        max_runs: int | None = None,
+        on_run: Any = None,
+        **strategy: Any,
+    ) -> list[RunReport]:
+        """Retrain whenever ``interval_n_labels`` new labels or ``interval_seconds`` pass.
+
+        Blocks until ``max_runs`` runs are recorded or nothing is left to
+        label; see :func:`labelloop.orchestrator.orchestrate`. ``on_run`` is
+        called with each :class:`RunReport`. For a separate process use
+        ``labelloop orchestrate``.
+        """
+        from labelloop.orchestrator import orchestrate
+
+        chosen, options = self._model_setup(model, strategy)
+        return orchestrate(
+            self,
+            chosen,
+            options["strategy"],
+            interval_seconds=interval_seconds,
+            interval_n_labels=interval_n_labels,
+            max_runs=max_runs,
+            preprocess=options["preprocess"],
+            eval_method=options["eval_method"],
+            on_run=on_run,
+        )
+
+    @property
+    def model_runs(self) -> pd.DataFrame:
+        """One row per retrain: time, labels used, score, and details (a learning curve)."""
+        import pandas as pd
+
+        from labelloop.store import runs
+
+        rows = runs.list_runs(self.db, self.record)
+        frame = pd.DataFrame(rows, columns=["id", "created_at", "n_labels", "score", "details"])
+        frame["settled"] = [r["details"].get("stop", {}).get("settled") for r in rows]
+        return frame
+
+    @property
+    def stop_signal(self) -> dict[str, Any] | None:
+        """The latest run's stop signal: ``settled`` in [0, 1], ``should_stop``, ``reason``."""
+        from labelloop.store import runs
+
+        history = runs.list_runs(self.db, self.record)
+        return None if not history else history[-1]["details"].get("stop")
+
+    def load_model(self, run_id: int | None = None) -> Any:
+        """The fitted model of a run (the latest by default); the last 3 are kept."""
+        import joblib
+
+        from labelloop.store import runs
+
+        data = runs.model_bytes(self.db, self.record, run_id)
+        if data is None:
+            raise InvalidInputError(
+                f"project {self.name!r} has no stored model"
+                + (f" for run {run_id}" if run_id is not None else "; call retrain() first")
+            )
+        import io
+
+        return joblib.load(io.BytesIO(data))
+
+    def suspect_labels(self, top: int = 20, model: Any = None) -> pd.DataFrame:
+        """Labelled items whose label is most likely wrong, most suspect first.
+
+        Out-of-fold probabilities from the model (confident-learning style):
+        each item is scored by a model that never saw its label.
+
+        Returns
+        -------
+        DataFrame
+            ``key``, ``label`` (the agreed label), ``suggested`` (the model's
+            pick), ``p_label`` (probability of the given label), ``score``
+            (higher is more suspect).
+        """
+        import pandas as pd
+
+        from labelloop import learn
+        from labelloop.loop import FeatureCache, resolve_model, training_data
+
+        if self.settings.multilabel:
+            raise InvalidInputError("suspect_labels works on single-label projects")
+        chosen, options = self._model_setup(model, {})
+        cache = FeatureCache()
+        ids, x, y, _ = training_data(self, cache)
+        if options["preprocess"] is not None:
+            x, y = options["preprocess"](x, y)
+        learn.check_training_data(y)
+        proba = learn.out_of_fold_proba(resolve_model(chosen), x, y)
+        classes = np.unique(y)
+        order = learn.find_label_issues(y, proba, top=top, classes=classes)
+        scores = learn.label_issue_scores(y, proba, classes=classes)
+        keys = dict(zip(cache.ids.tolist(), cache.keys, strict=True))
+        column = {c: i for i, c in enumerate(classes.tolist())}
+        return pd.DataFrame(
+            {
+                "key": [keys[int(ids[i])] for i in order],
+                "label": [y[i] for i in order],
+                "suggested": [classes[proba[i].argmax()] for i in order],
+                "p_label": [float(proba[i, column[y[i]]]) for i in order],
+                "score": [float(scores[i]) for i in order],
+            }
+        )
+
+    def requeue(self, keys: Sequence[Any]) -> int:
+        """Ask for one more label on each item, from an annotator who has not labelled it."""
+        return queue.requeue(self.db, self.record, self._ids_for(keys).tolist())
+
+    def _model_setup(self, model: Any, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        from dataclasses import replace
+
+        from labelloop.loop import Strategy
+
+        saved = self.settings.extra.get("model") or {}
+        chosen = model if model is not None else self._model or saved.get("factory")
+        if chosen is None:
+            raise InvalidInputError(
+                "no model: call project.use_model(model, acquisition=...) or pass model=..."
+            )
+        options = dict(self._model_options) or {
+            "strategy": Strategy(
+                saved.get("acquisition", "entropy"),
+                saved.get("shuffle_prop", 0.0),
+                saved.get("batch_size"),
+                saved.get("diverse", False),
+            ),
+            "preprocess": None,
+            "eval_method": None,
+        }
+        if overrides:
+            options["strategy"] = replace(options["strategy"], **overrides)
+        return chosen, options
 
     # -- results -------------------------------------------------------------
 

@@ -82,6 +82,11 @@ def add_items(
                 rows = [_row(project, item, positions) for item in chunk]
                 failing = [row["key"] for row in rows]
                 _insert(conn, project, rows, chunk, on_duplicate, importer)
+            conn.execute(
+                sa.update(schema.projects)
+                .where(schema.projects.c.id == project.id)
+                .values(items_version=schema.projects.c.items_version + 1)
+            )
             return _count(conn, project) - before
     except Exception as error:
         # bulk paths talk to the driver directly, so its own error types arrive too

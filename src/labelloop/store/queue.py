@@ -142,6 +142,8 @@ _CLAIM_PICK = """
 SELECT id FROM items
 WHERE project_id = :pid AND claimable = TRUE
   AND NOT EXISTS (SELECT 1 FROM skips WHERE skips.item_id = items.id AND skips.annotator_id = :who)
+  AND NOT (extra_labels > 0 AND EXISTS (SELECT 1 FROM labels WHERE labels.item_id = items.id
+                                        AND labels.annotator_id = :who AND labels.current = TRUE))
   {own}
 ORDER BY priority DESC, position
 LIMIT :n {lock}"""
@@ -152,13 +154,14 @@ _CLAIM_NOT_OWN = """
   AND NOT EXISTS (SELECT 1 FROM labels WHERE labels.item_id = items.id
                   AND labels.annotator_id = :who AND labels.current = TRUE)"""
 _CLAIM_UPDATE = """
-UPDATE items SET n_leases = n_leases + 1, claimable = (n_labels + n_leases + 1 < :k)
+UPDATE items SET n_leases = n_leases + 1,
+                 claimable = (n_labels + n_leases + 1 < :k + extra_labels)
 WHERE id IN ({pick})
 RETURNING id, key, priority, position"""
 _CLAIM_UPDATE_PG = """
 WITH picked AS ({pick})
 UPDATE items SET n_leases = items.n_leases + 1,
-                 claimable = (items.n_labels + items.n_leases + 1 < :k)
+                 claimable = (items.n_labels + items.n_leases + 1 < :k + items.extra_labels)
 FROM picked WHERE items.id = picked.id
 RETURNING items.id, items.key, items.priority, items.position"""
 
@@ -313,6 +316,23 @@ def relabel(db: Database, project: ProjectRecord, annotator: str, item_key: str,
     return label_id
 
 
+def requeue(db: Database, project: ProjectRecord, item_ids: Sequence[int]) -> int:
+    """Ask for one more label on each item, from an annotator who has not labelled it."""
+
+    def work(conn: Connection) -> int:
+        for item_id in sorted(set(item_ids)):
+            conn.execute(
+                sa.update(items)
+                .where(items.c.id == item_id, items.c.project_id == project.id)
+                .values(extra_labels=items.c.extra_labels + 1)
+            )
+            _adjust(conn, project, item_id)
+        return len(set(item_ids))
+
+    n: int = db.transact(work)
+    return n
+
+
 def history(
     db: Database, project: ProjectRecord, annotator: str, limit: int = 50, offset: int = 0
 ) -> list[HistoryEntry]:
@@ -421,7 +441,7 @@ def record_import_labels(
 
 _ADJUST = Statement(
     "UPDATE items SET n_labels = n_labels + :dl, n_leases = n_leases + :dn, "
-    "claimable = (n_labels + n_leases + :dl + :dn < :k) WHERE id = :item"
+    "claimable = (n_labels + n_leases + :dl + :dn < :k + extra_labels) WHERE id = :item"
 )
 
 

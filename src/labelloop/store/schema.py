@@ -40,6 +40,8 @@ projects = sa.Table(
     sa.Column("seed", sa.Integer, nullable=False, default=0),
     sa.Column("media_root", sa.Text, nullable=True),
     sa.Column("settings", sa.JSON, nullable=False),
+    # bumped by every add_items call, so cached features know to reload
+    sa.Column("items_version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", Timestamp, nullable=False),
 )
 
@@ -69,7 +71,9 @@ items = sa.Table(
     # distinct annotators holding a current label / a lease on this item
     sa.Column("n_labels", sa.Integer, nullable=False, default=0),
     sa.Column("n_leases", sa.Integer, nullable=False, default=0),
-    # n_labels + n_leases < project.k, kept in step by every queue write
+    # labels asked for beyond k (requeue: "one more opinion, from someone else")
+    sa.Column("extra_labels", sa.Integer, nullable=False, server_default="0"),
+    # n_labels + n_leases < project.k + extra_labels, kept in step by every queue write
     sa.Column("claimable", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.UniqueConstraint("project_id", "key", name="uq_items_project_key"),
@@ -137,4 +141,24 @@ model_runs = sa.Table(
     sa.Column("score", sa.Float, nullable=True),
     sa.Column("details", sa.JSON, nullable=False),
     sa.Index("ix_model_runs_project", "project_id", "id"),
+)
+
+predictions = sa.Table(
+    "predictions",
+    metadata,
+    sa.Column("item_id", sa.BigInteger, sa.ForeignKey("items.id"), primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("model_runs.id"), nullable=False),
+    # the predicted label (stored text, like labels.value) and its probability
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Index("ix_predictions_project", "project_id", "label"),
+)
+
+model_blobs = sa.Table(
+    "model_blobs",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("model_runs.id"), primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # joblib dump of the fitted model
 )

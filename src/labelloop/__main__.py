@@ -1,0 +1,5 @@
+"""python -m labelloop: the command line."""
+
+from labelloop.cli import main
+
+main()
