@@ -186,8 +186,9 @@ def retrain(
     with clock("predict"):
         proba = learn.predict_pool(fitted, x_all, chunk_size=chunk_size, n_jobs=n_jobs)
     predicted, confidence = _predictions(project, fitted, proba)
+    in_pool = _members(all_ids, pool)
     with clock("acquire"):
-        priorities = _priorities(fitted, x_all, proba, np.isin(all_ids, pool), strategy)
+        priorities = _priorities(fitted, x_all, proba, in_pool, strategy)
     stop = _stop_signal(project, all_ids, predicted, len(train_ids), score)
     details = {
         "acquisition": strategy.name,
@@ -211,7 +212,7 @@ def retrain(
             item_ids=all_ids,
             predicted=predicted,
             confidence=confidence,
-            pool_ids=all_ids[np.isin(all_ids, pool)],
+            pool_ids=all_ids[in_pool],
             priorities=priorities,
         )
         run_id = runs.write_run(project.db, project.record, result)
@@ -301,9 +302,9 @@ def _predictions(project: Project, fitted: Any, proba: np.ndarray) -> tuple[list
         ]
         return texts, np.where(chosen, proba[:, 1, :], proba[:, 0, :]).mean(axis=1)
     classes = np.asarray(fitted.classes_)
+    texts = np.array([str(c.item() if isinstance(c, np.generic) else c) for c in classes])
     best = proba.argmax(axis=1)
-    texts = [str(c.item() if isinstance(c, np.generic) else c) for c in classes]
-    return [texts[i] for i in best], proba.max(axis=1)
+    return texts[best].tolist(), proba[np.arange(len(best)), best]
 
 
 def _priorities(
@@ -312,8 +313,8 @@ def _priorities(
     pool_proba = proba[in_pool]
     if len(pool_proba) == 0:
         return np.zeros(0)
-    x_pool = _subset(x_all, in_pool)
     if strategy.acquisition in COMMITTEE_MEASURES:
+        x_pool = _subset(x_all, in_pool)
         scores = learn.committee_scores(fitted, x_pool, measure=str(strategy.acquisition))
         values = _rank_priorities(scores)
     else:
@@ -321,11 +322,20 @@ def _priorities(
             pool_proba, strategy.acquisition, strategy.shuffle_prop, strategy.random_state
         )
     if strategy.diverse and strategy.batch_size:
+        x_pool = _subset(x_all, in_pool)
         batch = learn.diverse_batch(
             values, _as_matrix(x_pool), strategy.batch_size, random_state=strategy.random_state
         )
         values[batch] = 2.0 - np.arange(len(batch)) / max(len(batch), 1)  # ahead of everything
     return values
+
+
+def _members(sorted_ids: np.ndarray, sorted_subset: np.ndarray) -> np.ndarray:
+    """Boolean mask of ``sorted_ids`` found in ``sorted_subset`` (both ascending)."""
+    if len(sorted_subset) == 0:
+        return np.zeros(len(sorted_ids), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_subset, sorted_ids), len(sorted_subset) - 1)
+    return np.asarray(sorted_subset[at] == sorted_ids)
 
 
 def _rank_priorities(scores: np.ndarray) -> np.ndarray:
@@ -354,9 +364,10 @@ def _as_matrix(x: Any) -> np.ndarray:
 def _stop_signal(
     project: Project, all_ids: np.ndarray, predicted: list[str], n_labels: int, score: float | None
 ) -> dict[str, Any]:
-    previous = runs.previous_predictions(project.db, project.record)
     step = max(1, len(all_ids) // STOP_SET_SIZE)
-    stop_set = [i for i in range(0, len(all_ids), step) if int(all_ids[i]) in previous]
+    sample = range(0, len(all_ids), step)
+    previous = runs.previous_predictions(project.db, project.record, all_ids[sample].tolist())
+    stop_set = [i for i in sample if int(all_ids[i]) in previous]
     agreement = None
     if stop_set:
         before = [previous[int(all_ids[i])] for i in stop_set]

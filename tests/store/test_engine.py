@@ -28,7 +28,8 @@ def test_reopening_keeps_data_and_schema(store_url: str) -> None:
     first = Database(store_url)
     second = Database(store_url)
     with second.read() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.meta)).scalar() == 1
+        versions = sa.select(sa.func.count()).where(schema.meta.c.key == "schema_version")
+        assert conn.execute(versions).scalar() == 1
     first.dispose()
     second.dispose()
 
@@ -53,3 +54,18 @@ def test_sqlite_file_in_a_missing_folder_is_explained(tmp_path: Path) -> None:
 def test_unsupported_url_is_explained() -> None:
     with pytest.raises(StoreUnavailableError, match="unsupported database URL"):
         Database("mysql://root@localhost/test")
+
+
+def test_every_write_advances_the_change_counter(db: Database) -> None:
+    from tests.helpers import make_project
+
+    start = db.changes()
+    project = make_project(db, 2)
+    after_setup = db.changes()
+    assert after_setup > start
+    lease = project.claim("alice")[0]
+    project.submit(lease, "a")
+    assert db.changes() >= after_setup + 2
+    reading = db.changes()
+    project.labels, project.progress  # noqa: B018
+    assert db.changes() == reading

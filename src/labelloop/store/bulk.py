@@ -8,7 +8,7 @@ statement, not a million.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,21 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
         _copy(conn, table.name, list(rows[0]), [tuple(r.values()) for r in rows], table)
     else:
         _sqlite_executemany(conn, table, rows)
+
+
+def insert_tuples(
+    conn: Connection, table_name: str, columns: list[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples (values already in their database form) as fast as the driver can."""
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    sql = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({marks})"
+    conn.connection.driver_connection.cursor().executemany(sql, rows)  # type: ignore[union-attr]
 
 
 def _sqlite_executemany(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -127,6 +127,20 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+# PostgreSQL: a sequence, so concurrent writers never wait on one counter row.
+# SQLite: a meta row; its writers are serialised by the write lock anyway.
+_BUMP_CHANGES = {
+    "postgresql": Statement("SELECT nextval('labelloop_changes')"),
+    "sqlite": Statement(
+        "UPDATE labelloop_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'changes'"
+    ),
+}
+_READ_CHANGES = {
+    "postgresql": Statement("SELECT last_value FROM labelloop_changes"),
+    "sqlite": Statement("SELECT CAST(value AS INTEGER) FROM labelloop_meta WHERE key = 'changes'"),
+}
+
+
 def is_retryable(error: BaseException) -> bool:
     """Whether a failed transaction can simply be run again."""
     text = str(error).lower()
@@ -174,11 +188,21 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction; on SQLite it takes the write lock up front."""
+        """A write transaction; on SQLite it takes the write lock up front.
+
+        Every write transaction advances the store's change counter (see
+        :meth:`changes`), so caches and ETags know the data moved.
+        """
         with self._connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+                _BUMP_CHANGES[self.dialect].run(conn, {})
+
+    def changes(self) -> int:
+        """A number that grows whenever anything is written to the store."""
+        with self.read() as conn:
+            return int(_READ_CHANGES[self.dialect].run(conn, {}).fetchone()[0])
 
     def transact(self, work: Callable[[Connection], Any]) -> Any:
         """Run ``work(conn)`` in a write transaction, retrying lock conflicts."""
@@ -220,6 +244,12 @@ class Database:
                 # many processes may open a fresh database at once
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7412001)")
             schema.metadata.create_all(conn, checkfirst=True)
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("CREATE SEQUENCE IF NOT EXISTS labelloop_changes")
+            else:
+                conn.exec_driver_sql(
+                    "INSERT OR IGNORE INTO labelloop_meta (key, value) VALUES ('changes', '0')"
+                )
             row = conn.execute(
                 sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
             ).first()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from labelloop.errors import InvalidInputError
 from labelloop.store import bulk, codec, schema
-from labelloop.store.engine import Database
+from labelloop.store.engine import Database, Statement
 from labelloop.store.projects import ProjectRecord, now
 
 items, labels, runs = schema.items, schema.labels, schema.model_runs
@@ -129,27 +129,33 @@ def _payloads(project: ProjectRecord, rows: Sequence[Any]) -> Payloads:
     return Payloads(ids, keys, values)
 
 
+_POOL_IDS = Statement(
+    "SELECT id FROM items WHERE project_id = :pid AND n_labels < :k + extra_labels ORDER BY id"
+)
+
+
 def pool_ids(db: Database, project: ProjectRecord) -> np.ndarray:
     """Ids of items that still need labels (fewer than k + extra), in id order."""
-    query = (
-        sa.select(items.c.id)
-        .where(
-            items.c.project_id == project.id,
-            items.c.n_labels < project.settings.k + items.c.extra_labels,
-        )
-        .order_by(items.c.id)
-    )
+    params = {"pid": project.id, "k": project.settings.k}
     with db.read() as conn:
-        return np.array(conn.execute(query).scalars().all(), dtype=np.int64)
+        rows = _POOL_IDS.run(conn, params).fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
-def previous_predictions(db: Database, project: ProjectRecord) -> dict[int, str]:
-    """The latest run's predicted label per item id."""
+def previous_predictions(
+    db: Database, project: ProjectRecord, item_ids: Sequence[int]
+) -> dict[int, str]:
+    """The latest run's predicted label for each of ``item_ids`` that has one."""
     query = sa.select(predictions.c.item_id, predictions.c.label).where(
         predictions.c.project_id == project.id
     )
+    found: dict[int, str] = {}
+    wanted = [int(i) for i in item_ids]
     with db.read() as conn:
-        return {int(i): label for i, label in conn.execute(query)}
+        for start in range(0, len(wanted), 5000):
+            batch = query.where(predictions.c.item_id.in_(wanted[start : start + 5000]))
+            found.update((int(i), label) for i, label in conn.execute(batch))
+    return found
 
 
 def write_run(db: Database, project: ProjectRecord, result: RunResult) -> int:
@@ -209,19 +215,17 @@ def _replace_predictions(
     conn: Connection, project: ProjectRecord, run_id: int, result: RunResult
 ) -> None:
     conn.execute(sa.delete(predictions).where(predictions.c.project_id == project.id))
-    rows = [
-        {
-            "item_id": int(item_id),
-            "project_id": project.id,
-            "run_id": run_id,
-            "label": label,
-            "confidence": float(conf),
-        }
-        for item_id, label, conf in zip(
-            result.item_ids.tolist(), result.predicted, result.confidence.tolist(), strict=True
-        )
-    ]
-    bulk.insert_rows(conn, predictions, rows)
+    pid = project.id
+    rows = zip(
+        result.item_ids.tolist(),
+        [pid] * len(result.item_ids),
+        [run_id] * len(result.item_ids),
+        result.predicted,
+        result.confidence.tolist(),
+        strict=True,
+    )
+    columns = ["item_id", "project_id", "run_id", "label", "confidence"]
+    bulk.insert_tuples(conn, "predictions", columns, rows)
 
 
 def list_runs(db: Database, project: ProjectRecord) -> list[dict[str, Any]]:
