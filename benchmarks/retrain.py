@@ -81,7 +81,7 @@ def run(backend: str, n: int, folder: Path) -> list[tuple[str, float]]:
                     (f"retrain, {when}: all but the bulk write", total - steps["write"]),
                     (f"  of which fit + cross-validation on {LABELLED:,} labels", training),
                     (
-                        f"  of which rescore + reorder of the pool",
+                        "  of which rescore + reorder of the pool",
                         total - steps["write"] - training,
                     ),
                     ("  the bulk write (predictions + priorities)", steps["write"]),

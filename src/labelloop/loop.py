@@ -302,9 +302,9 @@ def _predictions(project: Project, fitted: Any, proba: np.ndarray) -> tuple[list
         ]
         return texts, np.where(chosen, proba[:, 1, :], proba[:, 0, :]).mean(axis=1)
     classes = np.asarray(fitted.classes_)
-    texts = np.array([str(c.item() if isinstance(c, np.generic) else c) for c in classes])
+    names = np.array([str(c.item() if isinstance(c, np.generic) else c) for c in classes])
     best = proba.argmax(axis=1)
-    return texts[best].tolist(), proba[np.arange(len(best)), best]
+    return names[best].tolist(), proba[np.arange(len(best)), best]
 
 
 def _priorities(
