@@ -121,6 +121,7 @@ def compare(expr: Expr, op: str, value: Any, dialect: str) -> sa.ColumnElement[b
         if dialect == "postgresql":
             return sa.func.starts_with(expr, value, type_=sa.Boolean)
         return expr.op("GLOB")(_glob_prefix(value))
+    value = param(expr, value)
     operations = {
         "exact": expr.__eq__,
         "not": expr.__ne__,
@@ -131,6 +132,12 @@ def compare(expr: Expr, op: str, value: Any, dialect: str) -> sa.ColumnElement[b
     }
     result: sa.ColumnElement[bool] = operations[op](value)
     return result
+
+
+def param(expr: Expr, value: Any) -> Any:
+    """``value`` as a bound parameter of ``expr``'s type (SQLAlchemy will not compare
+    a column with a bare True or False by ``<`` or ``>``)."""
+    return sa.literal(value, expr.type) if isinstance(value, bool) else value
 
 
 def _glob_prefix(prefix: str) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from labelloop.store.query.errors import BadTokenError
+from labelloop.store.query.filters import param
 from labelloop.store.query.tables import AnySelect, Column, Context, Expr, TableSpec
 
 _VERSION = 1
@@ -83,6 +84,7 @@ def resume_parts(
         The last row of the previous page.
     """
     value, last = after
+    value = param(sort, value)
     key_after = key < last if desc else key > last
     if sort is key:
         return [[key_after]]

@@ -54,7 +54,6 @@ SERVED_TABLES = frozenset(
         "labelloop_meta",
     }
 )
-_SQLITE_INTERNAL = frozenset({"sqlite_master", "sqlite_schema", "json_each", "json_tree"})
 _SQLITE_REFUSED_FUNCTIONS = frozenset(
     {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
 )
@@ -99,6 +98,7 @@ class Session:
 
     dialect: str
     _version: str | None = None
+    _open: list[Any]
 
     def version(self) -> str:
         """Changes whenever data the session can see may have changed."""
@@ -143,9 +143,17 @@ class Session:
         """
         sql, params = self._sql(query)
         cursor = self._open_cursor(sql, params, limit_ms)
+        self._open.append(cursor)
         columns = [d[0] for d in cursor.description or ()]
         first = self._timed_fetch(cursor, chunk, limit_ms)
         return columns, self._chunks(cursor, first, chunk, limit_ms)
+
+    def close(self) -> None:
+        """Close the cursors streams left open (a stream may stop early)."""
+        cursors, self._open = self._open, []
+        for cursor in cursors:
+            with contextlib.suppress(Exception):
+                cursor.close()
 
     def _chunks(
         self, cursor: Any, first: list[Any], chunk: int, limit_ms: float | None
@@ -206,17 +214,17 @@ class ReadOnly:
     def session(self) -> Iterator[Session]:
         """A read-only transaction on a pooled connection."""
         conn = self._pool.take()
-        ok = False
+        session: Session | None = None
         try:
-            session: Session
             if self.dialect == "sqlite":
                 session = _SqliteSession(conn)
             else:
                 session = _PostgresSession(conn, self.reader_role)
             yield session
-            ok = True
         finally:
-            self._pool.give(conn, _end(conn, self.dialect) and ok)
+            if session is not None:
+                session.close()
+            self._pool.give(conn, _end(conn, self.dialect))
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -277,6 +285,7 @@ class _SqliteConnection(sqlite3.Connection):
 
     deadline: float = math.inf
     refusal: str | None = None
+    private: frozenset[str] = frozenset()  # the database's tables the API does not serve
 
 
 def _sqlite_path(db: Database) -> Path:
@@ -332,16 +341,18 @@ def _authorize(
     _db: str | None,
     _source: str | None,
 ) -> int:
-    refusal = _refusal(action, arg1, arg2)
+    refusal = _refusal(action, arg1, arg2, conn.private)
     conn.refusal = refusal
     return sqlite3.SQLITE_OK if refusal is None else sqlite3.SQLITE_DENY
 
 
-def _refusal(action: int, arg1: str | None, arg2: str | None) -> str | None:
+def _refusal(
+    action: int, arg1: str | None, arg2: str | None, private: frozenset[str]
+) -> str | None:
     if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE, sqlite3.SQLITE_TRANSACTION):
         return None
     if action == sqlite3.SQLITE_READ:
-        return _table_refusal(arg1 or "")
+        return _table_refusal(arg1 or "", private)
     if action == sqlite3.SQLITE_FUNCTION:
         name = (arg2 or "").lower()
         return (
@@ -358,8 +369,9 @@ def _refusal(action: int, arg1: str | None, arg2: str | None) -> str | None:
     return f"{READ_ONLY}: this kind of statement is not allowed"
 
 
-def _table_refusal(table: str) -> str | None:
-    if table in SERVED_TABLES or table in _SQLITE_INTERNAL or not table:
+def _table_refusal(table: str, private: frozenset[str]) -> str | None:
+    """Refuse the store's other tables; names that are no table (a CTE) are fine."""
+    if table.lower() not in private:
         return None
     return (
         f"table {table!r} is not available through the data API; "
@@ -371,7 +383,11 @@ class _SqliteSession(Session):
     def __init__(self, conn: _SqliteConnection) -> None:
         self.dialect = "sqlite"
         self.conn = conn
+        self._open = []
         conn.execute("BEGIN")
+        conn.private = frozenset()
+        tables = conn.execute("SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
+        conn.private = frozenset(name for (name,) in tables) - SERVED_TABLES
 
     def _read_version(self) -> str:
         sql = _READ_CHANGES["sqlite"].sql["sqlite"]
@@ -421,7 +437,7 @@ class _SqliteSession(Session):
             return QueryTimeoutError(_too_long(limit_ms))
         if "not authorized" in text or "prohibited" in text:
             return ReadOnlyError(self.conn.refusal or f"{READ_ONLY}: {text}")
-        if "readonly" in text or "read-only" in text:
+        if "readonly" in text or "read-only" in text or "VACUUM" in text:
             return ReadOnlyError(f"{READ_ONLY}: {text}")
         if "one statement at a time" in text:
             return ReadOnlyError(f"{READ_ONLY}: send one statement at a time")
@@ -497,6 +513,7 @@ class _PostgresSession(Session):
     def __init__(self, conn: Any, role: str | None) -> None:
         self.dialect = "postgresql"
         self.conn = conn
+        self._open = []
         self._timeout: int | None = None  # the statement_timeout now in force
         setup = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
         conn.execute(setup if role is None else f"{setup}; SET LOCAL ROLE {role}")
@@ -543,6 +560,8 @@ class _PostgresSession(Session):
         try:
             cursor.execute(sql, params or None)
         except psycopg.Error as error:
+            with contextlib.suppress(psycopg.Error):
+                cursor.close()
             raise self._translate(error, limit_ms) from None
         return cursor
 
