@@ -111,3 +111,15 @@ def test_split_recognises_dollar_quotes_and_escape_strings() -> None:
     assert [p.kind for p in pieces] == ["code", "string", "code", "string", "code"]
     assert pieces[1].text == "$tag$ a ; b $tag$"
     assert pieces[3].text == "E'it\\'s'"[1:]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_writes_inside_a_select_are_refused_but_quoted_names_and_functions_pass(
+    dialect: str,
+) -> None:
+    with pytest.raises(ReadOnlyError, match="DELETE"):
+        check("WITH gone AS (DELETE FROM labels RETURNING id) SELECT * FROM gone", dialect)
+    with pytest.raises(ReadOnlyError, match="INSERT"):
+        check("with x as (insert into t values (1) returning *) select * from x", dialect)
+    check("select \"update\", t.delete from t where action = 'drop'", dialect)
+    check("select replace(value, 'a', 'b') from labels", dialect)

@@ -584,7 +584,8 @@ class _PostgresSession(Session):
             return ReadOnlyError(f"{READ_ONLY}: {text}")
         if isinstance(error, errors.InsufficientPrivilege):
             return ReadOnlyError(
-                f"{READ_ONLY} and serves only the tables {', '.join(sorted(SERVED_TABLES))}: {text}"
+                f"{text}: that is not available through the data API "
+                f"({READ_ONLY}; tables: {', '.join(sorted(SERVED_TABLES))})"
             )
         if "multiple commands" in text:
             return ReadOnlyError(f"{READ_ONLY}: send one statement at a time")

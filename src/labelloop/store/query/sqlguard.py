@@ -24,6 +24,8 @@ FIRST_WORDS = {
 }
 REFUSED_PREFIXES = (
     "set_config",
+    "nextval",
+    "setval",
     "query_to_xml",
     "ts_stat",
     "ts_rewrite",
@@ -52,6 +54,20 @@ REFUSED_PREFIXES = (
     "readfile",
     "writefile",
     "fts3_tokenizer",
+)
+WRITE_WORDS = frozenset(
+    {
+        "insert",
+        "update",
+        "delete",
+        "merge",
+        "truncate",
+        "drop",
+        "create",
+        "alter",
+        "grant",
+        "revoke",
+    }
 )
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -96,6 +112,7 @@ def check(sql: str, dialect: str) -> CheckedSql:
         raise QueryError("the query is empty: pass a SELECT statement in ?sql=")
     _one_statement(pieces)
     _first_word(code, dialect)
+    _write_words(code)
     _refused_calls(pieces)
     names = [m.group(1) for p in code for m in _PARAM.finditer(p.text)]
     return CheckedSql(tuple(pieces), tuple(dict.fromkeys(names)))
@@ -237,6 +254,20 @@ def _first_word(code: list[Piece], dialect: str) -> None:
         allowed = "/".join(w.upper() for w in FIRST_WORDS[dialect])
         shown = word.upper() or "something else"
         raise ReadOnlyError(f"{READ_ONLY}: only {allowed} queries run here, not {shown}")
+
+
+def _write_words(code: list[Piece]) -> None:
+    """Refuse statements that write inside a SELECT (``WITH x AS (DELETE …)``).
+
+    A column literally named like one of :data:`WRITE_WORDS` must be quoted.
+    """
+    for piece in code:
+        for match in _WORD.finditer(piece.text):
+            word = match.group(0).lower()
+            before = piece.text[: match.start()].rstrip()[-1:]
+            after = piece.text[match.end() :].lstrip()[:1]
+            if word in WRITE_WORDS and before != "." and after not in ("(", "."):
+                raise ReadOnlyError(f"{READ_ONLY}: {word.upper()} is refused")
 
 
 def _refused_calls(pieces: list[Piece]) -> None:
