@@ -96,9 +96,9 @@ def test_annotator_commands(tmp_path: Path) -> None:
 
 
 def test_demo_builds_the_digits_project(tmp_path: Path) -> None:
-    out = run("demo", "--db", str(tmp_path / "demo.db"))
+    out = run("demo", "--db", str(tmp_path / "demo.db"), "--no-serve")
     assert "digits" in out and "1797" in out
-    assert run("demo", "--db", str(tmp_path / "demo.db")).count("1797") == 1
+    assert run("demo", "--db", str(tmp_path / "demo.db"), "--no-serve").count("1797") == 1
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

@@ -23,10 +23,21 @@ from labelloop.store import Database, Lease, Progress
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # the widget needs anywidget/Jupyter: import it only when asked for
+    if name == "Labeller":
+        from labelloop.ui.widget import Labeller
+
+        return Labeller
+    raise AttributeError(f"module 'labelloop' has no attribute {name!r}")
+
+
 __all__ = [
     "Database",
     "DuplicateItemError",
     "InvalidInputError",
+    "Labeller",
     "LabelloopError",
     "Lease",
     "LeaseError",

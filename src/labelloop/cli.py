@@ -277,6 +277,76 @@ def orchestrate_command(
         click.echo("nothing left to label")
 
 
+@main.command()
+@db_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--workers", default=1, show_default=True, help="Worker processes (use PostgreSQL for >1)."
+)
+@click.option("--public-data", is_flag=True, help="Let anyone read the data API (read-only).")
+@click.option(
+    "--secure-cookies", is_flag=True, help="Mark cookies Secure (behind a TLS-terminating proxy)."
+)
+@friendly_errors
+def serve(
+    db: str, host: str, port: int, workers: int, public_data: bool, secure_cookies: bool
+) -> None:
+    """Run the web app: labelling pages, the labelling API (/docs) and the data API."""
+    from labelloop.server.run import serve as run_server
+
+    run_server(db, host, port, workers, public_data=public_data, secure_cookies=secure_cookies)
+
+
+@main.group()
+def user() -> None:
+    """Manage web app users (annotators with a role) and their login links."""
+
+
+@user.command("add")
+@db_argument
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["annotator", "reviewer", "admin"]),
+    default="annotator",
+    show_default=True,
+    help="annotator: labels; reviewer: also reads the data API; admin: everything.",
+)
+@click.option("--project", "-p", "project_names", multiple=True, help="Project to join (repeat).")
+@click.option(
+    "--url", default="http://127.0.0.1:8000", show_default=True, help="Where the app is served."
+)
+@friendly_errors
+def user_add(db: str, name: str, role: str, project_names: tuple[str, ...], url: str) -> None:
+    """Create (or update) user NAME and print a one-time login link."""
+    from labelloop.store import Database, accounts
+    from labelloop.store.projects import get_project
+
+    with Database(db) as database:
+        accounts.add_user(database, name, role)
+        for project_name in project_names:
+            accounts.grant(database, get_project(database, project_name), name)
+        token = accounts.issue_login_token(database, name)
+    click.echo(f"{name} ({role}): {url.rstrip('/')}/login?token={token}")
+
+
+@user.command("link")
+@db_argument
+@click.argument("name")
+@click.option(
+    "--url", default="http://127.0.0.1:8000", show_default=True, help="Where the app is served."
+)
+@friendly_errors
+def user_link(db: str, name: str, url: str) -> None:
+    """Print a new one-time login link for existing user NAME."""
+    from labelloop.store import Database, accounts
+
+    with Database(db) as database:
+        token = accounts.issue_login_token(database, name)
+    click.echo(f"{url.rstrip('/')}/login?token={token}")
+
+
 @main.group()
 def annotator() -> None:
     """Manage annotators."""
@@ -316,11 +386,30 @@ def annotator_list(db: str) -> None:
     show_default=True,
     help="Where to build the demo store.",
 )
+@click.option("--port", default=8000, show_default=True, help="Port for the labelling page.")
+@click.option("--no-serve", is_flag=True, help="Only build the project and show its status.")
 @friendly_errors
-def demo(db: str) -> None:
-    """Build a project of scikit-learn's handwritten digits and show its status."""
+def demo(db: str, port: int, no_serve: bool) -> None:
+    """Label scikit-learn's handwritten digits in the browser, with a model in the loop.
+
+    Builds a SQLite project of the 1,797 digits with a logistic-regression
+    model and entropy sampling, prints an admin login link, and serves the
+    labelling page until Ctrl-C.
+    """
     from labelloop.demo import build_digits
+    from labelloop.store import accounts
 
     with build_digits(db, DEMO_PROJECT) as project:
         click.echo(f"demo store: {Path(db).resolve()}  project: {project.name!r}\n")
+        accounts.add_user(project.db, "admin", "admin")
+        token = accounts.issue_login_token(project.db, "admin")
     click.get_current_context().invoke(status, db=db, project_name=None)
+    if no_serve:
+        return
+    click.echo(
+        f"\nopen http://127.0.0.1:{port}/login?token={token}\n"
+        f"then label at http://127.0.0.1:{port}/projects/{DEMO_PROJECT}/label  (Ctrl-C stops)"
+    )
+    from labelloop.server.run import serve as run_server
+
+    run_server(db, "127.0.0.1", port, 1)

@@ -43,12 +43,13 @@ class NewItem:
 
 @dataclass(frozen=True, slots=True)
 class StoredItem:
-    """An item read back: id, key, decoded value and metadata."""
+    """An item read back: id, key, decoded value, metadata and stored kind."""
 
     id: int
     key: str
     value: Any
     meta: dict[str, Any] | None
+    kind: str = ""
 
 
 def add_items(
@@ -267,4 +268,4 @@ def _stored(project: ProjectRecord, row: sa.Row[Any]) -> StoredItem:
     value = codec.decode(
         row.kind, row.dtype, row.shape, row.data, row.content, project.settings.media_root
     )
-    return StoredItem(row.id, row.key, value, row.meta)
+    return StoredItem(row.id, row.key, value, row.meta, row.kind)

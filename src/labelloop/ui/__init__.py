@@ -1,0 +1,1 @@
+"""The labelling front-end: one ES module, shown as a notebook widget and as a web page."""
