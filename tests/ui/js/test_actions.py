@@ -79,6 +79,27 @@ def test_back_opens_my_history_and_an_entry_opens_the_item_to_relabel(
     assert len(widget.sent("submit")) == 2
 
 
+def test_older_history_entries_load_on_request(widget: WidgetPage) -> None:
+    widget.start(scenario(text_items(30)))
+    for i in range(22):
+        widget.expect_shown(f"item {i}")
+        widget.press("1")
+    widget.wait_sent("submit", 22)
+    widget.page.wait_for_function("fake.delivered.filter(type => type === 'ack').length === 22")
+    widget.press("ArrowLeft")
+    entries = widget.page.locator(".ll-history-entry")
+    expect(entries).to_have_count(20)
+    expect(entries.first).to_contain_text("item 21")
+    widget.page.get_by_role("button", name="older…").click()
+    expect(entries).to_have_count(22)
+    expect(entries.last).to_contain_text("item 0")
+    assert widget.sent("history") == [
+        {"type": "history", "offset": 0},
+        {"type": "history", "offset": 20},
+    ]
+    expect(widget.page.get_by_role("button", name="older…")).to_be_hidden()
+
+
 def test_history_is_driven_by_keys_and_escape_closes_it(widget: WidgetPage) -> None:
     widget.start(scenario(text_items(4)))
     widget.expect_shown("item 0")

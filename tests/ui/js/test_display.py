@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.ui.js.conftest import Guard
@@ -69,21 +70,25 @@ def test_html_is_shown_only_in_a_frame_without_scripts_or_network(
     assert guard.dialogs == []
 
 
-def test_small_image_is_drawn_from_its_buffer_scaled_up_with_crisp_pixels(
-    widget: WidgetPage,
+@pytest.mark.parametrize(
+    ("size", "drawn", "pixelated"),
+    [(8, 320, True), (28, 308, True), (200, 200, False)],
+)
+def test_image_is_drawn_from_its_buffer_small_ones_scaled_up_with_crisp_pixels(
+    widget: WidgetPage, size: int, drawn: int, pixelated: bool
 ) -> None:
-    widget.start(scenario([png_item("digit", size=8)]))
+    widget.start(scenario([png_item("digit", size=size)]))
     image = widget.page.locator(".ll-display img")
     expect(image).to_have_count(1)
     widget.page.wait_for_function("document.querySelector('.ll-display img').complete")
-    src, natural, drawn, rendering = image.evaluate(
+    src, natural, width, rendering = image.evaluate(
         "img => [img.src, img.naturalWidth, img.getBoundingClientRect().width,"
         " getComputedStyle(img).imageRendering]"
     )
     assert src.startswith("blob:")
-    assert natural == 8
-    assert 256 <= drawn <= 320
-    assert rendering == "pixelated"
+    assert natural == size
+    assert width == drawn
+    assert (rendering == "pixelated") is pixelated
 
 
 def test_image_blob_urls_are_revoked_once_the_item_is_gone(widget: WidgetPage) -> None:
