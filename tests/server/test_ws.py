@@ -29,7 +29,7 @@ def test_state_then_items_then_labels(site: Site) -> None:
         first = ws.receive_json()
         assert first["type"] == "state"
         assert first["state"]["config"]["options"] == [str(i) for i in range(10)]
-        assert first["state"]["config"]["hotkeys"][:3] == ["1", "2", "3"]
+        assert first["state"]["config"]["hotkeys"][:3] == ["0", "1", "2"]  # digits are their keys
         custom(ws, {"type": "more", "n": 3})
         content, buffers = receive_custom(ws)
         assert content["type"] == "items" and len(content["items"]) == 3

@@ -27,10 +27,14 @@ COMMAND_KEYS: set[str] = set()
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def hotkeys(n: int) -> list[str]:
-    """Keys for ``n`` options: 1–9, 0, then a–z."""
+def hotkeys(options: list[str]) -> list[str]:
+    """A key per option: the option itself when every option is one distinct
+    letter or digit (so "3" labels digit 3), else 1–9, 0, then a–z."""
+    own = [o.lower() for o in options]
+    if own and all(len(o) == 1 and o.isalnum() for o in own) and len(set(own)) == len(own):
+        return own
     keys = [str(i) for i in range(1, 10)] + ["0"] + [c for c in LETTERS if c not in COMMAND_KEYS]
-    return [keys[i] if i < len(keys) else "" for i in range(n)]
+    return [keys[i] if i < len(keys) else "" for i in range(len(options))]
 
 
 @dataclass
@@ -74,7 +78,7 @@ class LabellingSession:
                 "project": self.project.name,
                 "annotator": self.annotator,
                 "options": options,
-                "hotkeys": hotkeys(len(options)),
+                "hotkeys": hotkeys(options),
                 "multilabel": settings.multilabel,
                 "allow_other": settings.allow_other,
                 "free_text": not options,
