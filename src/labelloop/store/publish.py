@@ -243,7 +243,7 @@ def _copy_table(
     out.execute(f'CREATE TABLE "{table.name}" ({columns})')
     query = TableQuery((), table.columns, spec.pk, False, 0, None, (), 1, False)
     ctx = source.context(project.id)
-    rows = stream_table(session, spec, ctx, query, _SLOW_OK.sql_time_limit_ms, 5000)
+    rows = stream_table(session, spec, ctx, query, source.limits)
     convert = row_converter(rows.types, source.dialect, "json")
     marks = ", ".join("?" * len(table.columns))
     for chunk in rows.chunks:

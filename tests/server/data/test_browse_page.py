@@ -65,7 +65,9 @@ def admin_page(db: Database, browser: Browser) -> Iterator[tuple[Page, str, Watc
     assert watch.outside == [] and watch.dialogs == [] and watch.errors == []
 
 
-def test_browse_filters_by_facet_pages_and_labels_these(admin_page: tuple[Page, str, Watch]) -> None:
+def test_browse_filters_by_facet_pages_and_labels_these(
+    admin_page: tuple[Page, str, Watch],
+) -> None:
     page, base, _ = admin_page
     page.goto(f"{base}/data/demo/browse?_table=labels&_size=10")
     expect(page.locator("#rows tbody tr")).to_have_count(10)
@@ -79,9 +81,7 @@ def test_browse_filters_by_facet_pages_and_labels_these(admin_page: tuple[Page, 
     expect(page.locator("#rows tbody tr")).to_have_count(5)
     assert "_next=" in page.url
     page.click("#label-these")
-    expect(page.locator("#action-result")).to_have_text(
-        "15 items moved to the front of the queue"
-    )
+    expect(page.locator("#action-result")).to_have_text("15 items moved to the front of the queue")
 
 
 def test_stored_markup_is_shown_as_text(admin_page: tuple[Page, str, Watch]) -> None:

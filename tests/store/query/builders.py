@@ -46,8 +46,8 @@ def value_for(i: int, who: str) -> str:
     return OPTIONS[(i + len(who)) % 3]
 
 
-def populate(db: Database) -> Built:
-    """Fill an empty store with the two projects described above."""
+def populate(db: Database, other_project: bool = True) -> Built:
+    """Fill an empty store with the two projects described above (or ``demo`` alone)."""
     demo = Project(db, "demo", options=OPTIONS, k=2)
     meta = [{"n": i, "group": "even" if i % 2 == 0 else "odd"} for i in range(len(TEXTS))]
     demo.add_items(TEXTS, ids=KEYS, metadata=meta, progress=False)
@@ -60,6 +60,8 @@ def populate(db: Database) -> Built:
     demo.relabel("alice", "t03", "bird")
     demo.release(demo.undo("bob"))
     _predict(db, demo.record)
+    if not other_project:
+        return Built(db, get_project(db, "demo"), get_project(db, "demo"))
     other = Project(db, "other", options=["x", "y"])
     other.add_items(["o1", "o2", "o3"], progress=False)
     other.add_annotator("dave")
@@ -129,10 +131,10 @@ def store_urls(kind: str, folder: Path, pg_database: str | None) -> str:
     return fresh_pg_schema(pg_database)
 
 
-def built_store(url: str) -> Iterator[Built]:
+def built_store(url: str, other_project: bool = True) -> Iterator[Built]:
     """Open, populate and finally close a store."""
     db = Database(url)
     try:
-        yield populate(db)
+        yield populate(db, other_project)
     finally:
         db.dispose()

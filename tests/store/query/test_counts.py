@@ -82,7 +82,7 @@ def test_index_served_filters_are_counted_exactly_on_a_large_table(
     large: tuple[Built, DataSource],
 ) -> None:
     built, source = large
-    assert served_by_index(LABELS, parse(source, [("current", "1")]), source.counter.indexes)
+    assert served_by_index(LABELS, parse(source, [("current", "1")]), source.limits.indexes)
     found = count(source, built, "labels", [("current", "1")])
     assert found == Count(store_count(built, schema.labels.c.current == sa.true()), True)
     assert count(source, built, "labels", []) == Count(store_count(built), True)
@@ -93,7 +93,7 @@ def test_other_filters_on_a_large_table_are_estimates_marked_as_such(
 ) -> None:
     built, source = large
     pairs = [("value__contains", "o")]
-    assert not served_by_index(LABELS, parse(source, pairs), source.counter.indexes)
+    assert not served_by_index(LABELS, parse(source, pairs), source.limits.indexes)
     found = count(source, built, "labels", pairs)
     exact = store_count(built, schema.labels.c.value.contains("o"))
     assert not found.exact

@@ -15,17 +15,18 @@ the data changes.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from labelloop.store.query.cache import ResultCache
 from labelloop.store.query.errors import QueryTimeoutError
-from labelloop.store.query.filters import Filter, conditions
-from labelloop.store.query.indexes import Indexes, served_by_index
+from labelloop.store.query.filters import Filter, conditions, shape
+from labelloop.store.query.indexes import served_by_index
 from labelloop.store.query.readonly import Session, compile_query
-from labelloop.store.query.settings import DataSettings
+from labelloop.store.query.scope import alone, context_for
+from labelloop.store.query.settings import Limits
 from labelloop.store.query.tables import Context, TableSpec
 
 
@@ -37,49 +38,42 @@ class Count:
     exact: bool
 
 
-@dataclass(frozen=True)
-class Counter:
-    """What counting needs besides the query: limits, indexes and the cache."""
-
-    settings: DataSettings
-    indexes: Indexes
-    cache: ResultCache
-
-
 def count_rows(
-    session: Session, spec: TableSpec, ctx: Context, filters: tuple[Filter, ...], counter: Counter
+    session: Session, spec: TableSpec, ctx: Context, filters: tuple[Filter, ...], limits: Limits
 ) -> Count:
     """Count the rows of ``spec`` in the project that match ``filters``."""
-    total = _total(session, spec, ctx, counter)
+    total = _total(session, spec, ctx, limits)
     if total is None:
         return Count(None, False)
     if not filters:
         return Count(total, True)
-    cheap = total <= counter.settings.exact_count_below
-    if cheap or served_by_index(spec, filters, counter.indexes):
-        exact = _scalar(session, _matching(spec, ctx, filters), counter)
+    indexed = served_by_index(spec, filters, limits.indexes)
+    if indexed or total <= limits.settings.exact_count_below:
+        exact = _count(session, spec, ctx, filters, limits, indexed)
         if exact is not None:
             return Count(exact, True)
-    return Count(_estimate(session, spec, ctx, filters, total, counter), False)
+    return Count(_estimate(session, spec, ctx, filters, total, limits), False)
 
 
-def _total(session: Session, spec: TableSpec, ctx: Context, counter: Counter) -> int | None:
-    if spec.scoped and not _others_have_rows(session, spec, ctx, counter):
-        return _scalar(session, sa.select(sa.func.count()).select_from(spec.base), counter)
-    query = sa.select(sa.func.count()).select_from(spec.base).where(spec.scope(ctx))
-    return _scalar(session, query, counter)
+def _total(session: Session, spec: TableSpec, ctx: Context, limits: Limits) -> int | None:
+    ctx = ctx.fresh(whole=alone(session, spec, ctx, limits.cache))
+    query = sa.select(sa.func.count()).select_from(spec.base)
+    if not ctx.whole:
+        query = query.where(spec.scope(ctx))
+    return _scalar(session, query, ctx, ("total", spec.name, ctx.whole), limits)
 
 
-def _others_have_rows(session: Session, spec: TableSpec, ctx: Context, counter: Counter) -> bool:
-    project = spec.base.c.project_id
-    query = sa.select(
-        sa.or_(
-            sa.exists().where(project < ctx.project_id),
-            sa.exists().where(project > ctx.project_id),
-        )
-    )
-    found = _scalar(session, query, counter)
-    return found is None or bool(found)
+def _count(
+    session: Session,
+    spec: TableSpec,
+    ctx: Context,
+    filters: tuple[Filter, ...],
+    limits: Limits,
+    keep_scope: bool,
+) -> int | None:
+    ctx = context_for(session, spec, ctx, keep_scope, limits.cache)
+    query = _matching(spec, ctx, filters)
+    return _scalar(session, query, ctx, ("count", spec.name, shape(filters), ctx.whole), limits)
 
 
 def _matching(spec: TableSpec, ctx: Context, filters: tuple[Filter, ...]) -> sa.Select[Any]:
@@ -93,36 +87,42 @@ def _estimate(
     ctx: Context,
     filters: tuple[Filter, ...],
     total: int,
-    counter: Counter,
+    limits: Limits,
 ) -> int | None:
-    sample = min(total, counter.settings.estimate_sample)
+    sample = min(total, limits.settings.estimate_sample)
     if sample == 0:
         return 0
+    ctx = context_for(session, spec, ctx, False, limits.cache)
     key = spec.column(spec.pk).expr(ctx)
+    scope = [] if ctx.whole else [spec.scope(ctx)]
     cutoff = (
         sa.select(key)
         .select_from(spec.base)
-        .where(spec.scope(ctx))
+        .where(*scope)
         .order_by(key)
-        .offset(sample - 1)
+        .offset(ctx.bind(sample - 1, sa.Integer()))
         .limit(1)
         .scalar_subquery()
     )
-    matched = _scalar(session, _matching(spec, ctx, filters).where(key <= cutoff), counter)
+    query = _matching(spec, ctx, filters).where(key <= cutoff)
+    shaped = ("estimate", spec.name, shape(filters), ctx.whole)
+    matched = _scalar(session, query, ctx, shaped, limits)
     return None if matched is None else round(total * matched / sample)
 
 
-def _scalar(session: Session, query: sa.Select[Any], counter: Counter) -> int | None:
+def _scalar(
+    session: Session, query: sa.Select[Any], ctx: Context, shape_key: Hashable, limits: Limits
+) -> int | None:
     """One number, from the cache or under the count time limit (None on timeout)."""
-    sql, params = compile_query(query, session.dialect)
+    sql, params = compile_query(query, session.dialect, shape_key, ctx.binder.values)
     key = (session.version(), sql, params if isinstance(params, tuple) else tuple(params.items()))
-    cached = counter.cache.get(key)
+    cached = limits.cache.get(key)
     if cached is not None:
         return int(cached)
     try:
-        rows = session.fetch((sql, params), counter.settings.count_time_limit_ms, tolerate=True)
+        rows = session.fetch((sql, params), limits.settings.count_time_limit_ms, tolerate=True)
     except QueryTimeoutError:
         return None
     value = int(rows.rows[0][0] or 0)
-    counter.cache.put(key, value)
+    limits.cache.put(key, value)
     return value

@@ -15,10 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from labelloop.store.query import values
-from labelloop.store.query.cache import ResultCache
 from labelloop.store.query.errors import QueryTimeoutError
-from labelloop.store.query.filters import Filter, conditions
+from labelloop.store.query.filters import Filter, conditions, shape
 from labelloop.store.query.readonly import Session, compile_query
+from labelloop.store.query.scope import context_for, equal_columns, order_column, ordered_by_index
+from labelloop.store.query.settings import Limits
 from labelloop.store.query.tables import AnySelect, Column, Context, TableSpec
 
 
@@ -48,20 +49,26 @@ def facet(
     filters: tuple[Filter, ...],
     name: str,
     size: int,
-    limit_ms: float,
-    cache: ResultCache,
+    limits: Limits,
 ) -> Facet:
     """Count the values of column ``name`` among rows matching ``filters``."""
     column = spec.column(name)
-    sql, params = compile_query(_query(spec, ctx, filters, column, size + 1), session.dialect)
+    equal = equal_columns(spec, filters)
+    keep = ordered_by_index(limits.indexes, spec.base.name, equal, order_column(spec, name))
+    ctx = context_for(session, spec, ctx, keep, limits.cache)
+    query = _query(spec, ctx, filters, column, size + 1)
+    shaped = ("facet", spec.name, name, shape(filters), ctx.whole)
+    sql, params = compile_query(query, ctx.dialect, shaped, ctx.binder.values)
     key = (session.version(), sql, params if isinstance(params, tuple) else tuple(params.items()))
-    rows = cache.get(key)
+    rows = limits.cache.get(key)
     if rows is None:
         try:
-            rows = session.fetch((sql, params), limit_ms, tolerate=True).rows
+            rows = session.fetch(
+                (sql, params), limits.settings.facet_time_limit_ms, tolerate=True
+            ).rows
         except QueryTimeoutError:
             return Facet(name, (), False, True)
-        cache.put(key, rows)
+        limits.cache.put(key, rows)
     convert = values.converter(column.type, ctx.dialect, "json")
     chosen = _selected(filters, name)
     found = tuple(
@@ -98,7 +105,7 @@ def _query(
     if column.lookup is None:
         value = column.expr(ctx).label("facet_value")
         grouped = sa.select(value, n).select_from(source).where(*where).group_by(value)
-        return grouped.order_by(n.desc(), value).limit(limit)
+        return grouped.order_by(n.desc(), value).limit(ctx.bind(limit, sa.Integer()))
     key = spec.column(column.lookup.key).expr(ctx).label("facet_key")
     inner = (
         sa.select(key, n)
@@ -106,7 +113,7 @@ def _query(
         .where(*where)
         .group_by(key)
         .order_by(n.desc(), key)
-        .limit(limit)
+        .limit(ctx.bind(limit, sa.Integer()))
         .subquery("groups")
     )
     target = column.lookup.table

@@ -105,23 +105,23 @@ def condition(spec: TableSpec, ctx: Context, f: Filter) -> sa.ColumnElement[bool
     column = spec.column(f.column)
     if column.lookup is not None and f.op != "isnull":
         return _lookup_condition(spec, ctx, column, f)
-    return compare(column.expr(ctx), f.op, f.value, ctx.dialect)
+    return compare(column.expr(ctx), f.op, f.value, ctx)
 
 
-def compare(expr: Expr, op: str, value: Any, dialect: str) -> sa.ColumnElement[bool]:
-    """``expr <op> value`` for one of :data:`OPERATORS`."""
+def compare(expr: Expr, op: str, value: Any, ctx: Context) -> sa.ColumnElement[bool]:
+    """``expr <op> value`` for one of :data:`OPERATORS`, values bound as parameters."""
     if op == "isnull":
         return expr.is_(None) if value else expr.is_not(None)
     if op == "in":
-        return expr.in_(list(value))
+        return expr.in_([ctx.bind(v, expr.type) for v in value])
     if op == "contains":
-        find = sa.func.strpos if dialect == "postgresql" else sa.func.instr
-        return find(expr, value) > 0
+        find = sa.func.strpos if ctx.dialect == "postgresql" else sa.func.instr
+        return find(expr, ctx.bind(value, sa.Text())) > 0
     if op == "startswith":
-        if dialect == "postgresql":
-            return sa.func.starts_with(expr, value, type_=sa.Boolean)
-        return expr.op("GLOB")(_glob_prefix(value))
-    value = param(expr, value)
+        if ctx.dialect == "postgresql":
+            return sa.func.starts_with(expr, ctx.bind(value, sa.Text()), type_=sa.Boolean)
+        return expr.op("GLOB")(ctx.bind(_glob_prefix(value), sa.Text()))
+    value = ctx.bind(value, expr.type)
     operations = {
         "exact": expr.__eq__,
         "not": expr.__ne__,
@@ -132,12 +132,6 @@ def compare(expr: Expr, op: str, value: Any, dialect: str) -> sa.ColumnElement[b
     }
     result: sa.ColumnElement[bool] = operations[op](value)
     return result
-
-
-def param(expr: Expr, value: Any) -> Any:
-    """``value`` as a bound parameter of ``expr``'s type (SQLAlchemy will not compare
-    a column with a bare True or False by ``<`` or ``>``)."""
-    return sa.literal(value, expr.type) if isinstance(value, bool) else value
 
 
 def _glob_prefix(prefix: str) -> str:
@@ -151,15 +145,22 @@ def _lookup_condition(
     assert lookup is not None
     target = lookup.table
     positive = "exact" if f.op == "not" else f.op
-    keys = sa.select(target.c.id).where(
-        compare(target.c[lookup.value], positive, f.value, ctx.dialect)
-    )
+    keys = sa.select(target.c.id).where(compare(target.c[lookup.value], positive, f.value, ctx))
     if lookup.scoped:
-        keys = keys.where(target.c.project_id == ctx.project_id)
+        keys = keys.where(target.c.project_id == ctx.project())
     key = spec.column(lookup.key).expr(ctx)
     return key.not_in(keys) if f.op == "not" else key.in_(keys)
 
 
+def shape(filters: tuple[Filter, ...]) -> tuple[Any, ...]:
+    """What of the filters decides the SQL text: columns, operators, list lengths."""
+    return tuple(
+        (f.column, f.op, len(f.value) if f.op == "in" else bool(f.value) if f.op == "isnull" else 0)
+        for f in filters
+    )
+
+
 def conditions(spec: TableSpec, ctx: Context, filters: tuple[Filter, ...]) -> list[Any]:
-    """The project scope and every filter's condition, to AND together."""
-    return [spec.scope(ctx), *(condition(spec, ctx, f) for f in filters)]
+    """The project scope (unless the table is the project's alone) and every filter."""
+    scope = [] if ctx.whole else [spec.scope(ctx)]
+    return [*scope, *(condition(spec, ctx, f) for f in filters)]

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from labelloop.store.engine import Database
 from labelloop.store.query.filters import RANGE_OPERATORS, Filter
+from labelloop.store.query.settings import Indexes
 from labelloop.store.query.tables import TABLES, TableSpec
 
-Indexes = dict[str, list[tuple[str, ...]]]
 EQUALITY_OPERATORS = frozenset({"exact", "in", "isnull"})
 
 

@@ -24,7 +24,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from labelloop.store.query.errors import BadTokenError
-from labelloop.store.query.filters import param
 from labelloop.store.query.tables import AnySelect, Column, Context, Expr, TableSpec
 
 _VERSION = 1
@@ -71,7 +70,7 @@ def order(sort: Expr, key: Expr, desc: bool, same: bool) -> list[Any]:
 
 
 def resume_parts(
-    sort: Expr, key: Expr, after: tuple[Any, Any], desc: bool, nullable: bool, dialect: str
+    sort: Expr, key: Expr, after: tuple[Any, Any], desc: bool, nullable: bool, ctx: Context
 ) -> list[list[Any]]:
     """Conditions of each range that together hold every row after ``after``.
 
@@ -84,14 +83,15 @@ def resume_parts(
         The last row of the previous page.
     """
     value, last = after
-    value = param(sort, value)
+    last = ctx.bind(last, key.type)
     key_after = key < last if desc else key > last
     if sort is key:
         return [[key_after]]
-    nulls_first = (dialect == "sqlite") != desc
+    nulls_first = (ctx.dialect == "sqlite") != desc
     if value is None:
         parts = [[sort.is_(None), key_after]]
         return [*parts, [sort.is_not(None)]] if nulls_first else parts
+    value = ctx.bind(value, sort.type)
     beyond = sort < value if desc else sort > value
     parts = [[sort == value, key_after], [beyond]]
     return [*parts, [sort.is_(None)]] if nullable and not nulls_first else parts
@@ -117,14 +117,16 @@ def page_query(
 
     def part(extra: list[Any]) -> AnySelect:
         query = sa.select(*labelled.values()).select_from(spec.from_clause(ctx))
-        return query.where(*where, *extra).order_by(*ordering).limit(limit)
+        query = query.where(*where, *extra).order_by(*ordering)
+        return query if limit is None else query.limit(ctx.bind(limit, sa.Integer()))
 
     if after is None:
         return part([])
-    parts = resume_parts(sort_expr, key_expr, after, desc, sort.nullable, ctx.dialect)
+    parts = resume_parts(sort_expr, key_expr, after, desc, sort.nullable, ctx)
     if len(parts) == 1:
         return part(parts[0])
     pieces = [part(extra).subquery(f"part{i}") for i, extra in enumerate(parts)]
     union = sa.union_all(*(sa.select(*p.c) for p in pieces)).subquery("page")
     ordered = order(union.c[sort.name], union.c[pk.name], desc, same)
-    return sa.select(*union.c).order_by(*ordered).limit(limit)
+    merged = sa.select(*union.c).order_by(*ordered)
+    return merged if limit is None else merged.limit(ctx.bind(limit, sa.Integer()))

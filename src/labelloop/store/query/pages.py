@@ -12,9 +12,11 @@ from typing import Any
 
 from labelloop.store.query import keyset, values
 from labelloop.store.query.errors import BadTokenError
-from labelloop.store.query.filters import conditions
+from labelloop.store.query.filters import conditions, shape
 from labelloop.store.query.grammar import TableQuery
-from labelloop.store.query.readonly import Session
+from labelloop.store.query.readonly import Session, compile_query
+from labelloop.store.query.scope import context_for, equal_columns, ordered_by_index
+from labelloop.store.query.settings import Limits
 from labelloop.store.query.tables import Column, Context, TableSpec
 
 
@@ -38,31 +40,27 @@ class Rows:
 
 
 def fetch_page(
-    session: Session, spec: TableSpec, ctx: Context, query: TableQuery, limit_ms: float
+    session: Session, spec: TableSpec, ctx: Context, query: TableQuery, limits: Limits
 ) -> Page:
-    """One page of ``spec`` as ``query`` asks, under ``limit_ms``."""
+    """One page of ``spec`` as ``query`` asks, under the SQL time limit."""
     wanted, shown = _wanted(spec, query)
     if query.size == 0:
         return Page(list(query.columns), _types(spec, query.columns), [], None)
-    statement = _statement(spec, ctx, query, wanted, query.size + 1)
-    rows = session.fetch(statement, limit_ms).rows
+    sql = _statement(session, spec, ctx, query, wanted, query.size + 1, limits)
+    rows = session.fetch(sql, limits.settings.sql_time_limit_ms).rows
     token = _next_token(spec, query, wanted, rows) if len(rows) > query.size else None
     picked = [tuple(row[i] for i in shown) for row in rows[: query.size]]
     return Page(list(query.columns), _types(spec, query.columns), picked, token)
 
 
 def stream_table(
-    session: Session,
-    spec: TableSpec,
-    ctx: Context,
-    query: TableQuery,
-    limit_ms: float,
-    chunk: int,
+    session: Session, spec: TableSpec, ctx: Context, query: TableQuery, limits: Limits
 ) -> Rows:
     """Every row ``query`` selects (from its ``_next`` token on), in chunks."""
     wanted, shown = _wanted(spec, query)
-    statement = _statement(spec, ctx, query, wanted, None)
-    _, chunks = session.stream(statement, limit_ms, chunk)
+    sql = _statement(session, spec, ctx, query, wanted, None, limits)
+    settings = limits.settings
+    _, chunks = session.stream(sql, settings.sql_time_limit_ms, settings.export_chunk)
     picked = ([tuple(row[i] for i in shown) for row in rows] for rows in chunks)
     return Rows(list(query.columns), _types(spec, query.columns), picked)
 
@@ -78,13 +76,36 @@ def _wanted(spec: TableSpec, query: TableQuery) -> tuple[list[Column], list[int]
 
 
 def _statement(
-    spec: TableSpec, ctx: Context, query: TableQuery, wanted: list[Column], limit: int | None
-) -> Any:
-    where = conditions(spec, ctx, query.filters)
+    session: Session,
+    spec: TableSpec,
+    ctx: Context,
+    query: TableQuery,
+    wanted: list[Column],
+    limit: int | None,
+    limits: Limits,
+) -> tuple[str, Any]:
     sort = spec.column(query.sort)
+    order = None if sort.lookup is not None else sort.physical
+    equal = equal_columns(spec, query.filters)
+    # a table's own key order needs no index: with no equality filter the scope only hurts
+    keep = bool(equal) or query.sort != spec.pk
+    keep = keep and ordered_by_index(limits.indexes, spec.base.name, equal, order)
+    ctx = context_for(session, spec, ctx, keep, limits.cache)
+    where = conditions(spec, ctx, query.filters)
     after = _after(spec, query, ctx.dialect)
     statement = keyset.page_query(spec, ctx, wanted, where, sort, query.desc, after, limit)
-    return statement
+    key = (
+        "page",
+        spec.name,
+        tuple(c.name for c in wanted),
+        query.sort,
+        query.desc,
+        shape(query.filters),
+        None if after is None else after[0] is None,
+        limit is None,
+        ctx.whole,
+    )
+    return compile_query(statement, ctx.dialect, key, ctx.binder.values)
 
 
 def _after(spec: TableSpec, query: TableQuery, dialect: str) -> tuple[Any, Any] | None:

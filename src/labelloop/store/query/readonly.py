@@ -30,7 +30,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -40,6 +40,7 @@ import sqlalchemy as sa
 
 from labelloop.errors import StoreUnavailableError
 from labelloop.store.engine import _READ_CHANGES, Database
+from labelloop.store.query.cache import ResultCache
 from labelloop.store.query.errors import QueryError, QueryTimeoutError, ReadOnlyError
 
 SERVED_TABLES = frozenset(
@@ -71,16 +72,36 @@ class Result:
     rows: list[tuple[Any, ...]]
 
 
-def compile_query(statement: sa.ClauseElement, dialect: str) -> tuple[str, Params]:
-    """SQL text and parameters of a SQLAlchemy statement, for the raw driver."""
-    compiled = statement.compile(
-        dialect=_DIALECTS[dialect], compile_kwargs={"render_postcompile": True}
-    )
-    params = compiled.params
-    if dialect == "sqlite":
+def compile_query(
+    statement: sa.ClauseElement,
+    dialect: str,
+    shape: Hashable | None = None,
+    values: dict[str, Any] | None = None,
+) -> tuple[str, Params]:
+    """SQL text and parameters of a SQLAlchemy statement, for the raw driver.
+
+    Parameters
+    ----------
+    shape : hashable, optional
+        Names everything that decides the SQL text (not the values). Given
+        with ``values`` (a :class:`tables.Binder`'s), the SQL compiled for
+        the first statement of a shape is reused with the new values:
+        compiling costs more than running a page query.
+    """
+    cached = _COMPILED.get((dialect, shape)) if shape is not None else None
+    if cached is None:
+        compiled = statement.compile(
+            dialect=_DIALECTS[dialect], compile_kwargs={"render_postcompile": True}
+        )
         order = getattr(compiled, "positiontup", None) or []
-        return str(compiled), tuple(params[name] for name in order)
-    return str(compiled), params
+        cached = (str(compiled), tuple(order), compiled.params)
+        if shape is not None:
+            _COMPILED.put((dialect, shape), cached)
+    sql, order, defaults = cached
+    params = {**defaults, **(values or {})} if shape is not None else defaults
+    if dialect == "sqlite":
+        return sql, tuple(params[name] for name in order)
+    return sql, params
 
 
 def _dialects() -> dict[str, sa.Dialect]:
@@ -91,6 +112,7 @@ def _dialects() -> dict[str, sa.Dialect]:
 
 
 _DIALECTS = _dialects()
+_COMPILED = ResultCache(2048)
 
 
 class Session:

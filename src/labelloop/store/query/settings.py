@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labelloop.store.query.cache import ResultCache
+
+Indexes = dict[str, list[tuple[str, ...]]]
+
 
 @dataclass(frozen=True)
 class DataSettings:
@@ -51,3 +55,13 @@ class DataSettings:
     estimate_sample: int = 10_000
     label_these_limit: int = 100_000
     export_chunk: int = 2000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What running a query needs besides the query: limits, the store's indexes
+    (see :mod:`indexes`) and the result cache."""
+
+    settings: DataSettings
+    indexes: Indexes
+    cache: ResultCache

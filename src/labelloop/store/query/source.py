@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,14 +17,14 @@ from labelloop.store import schema
 from labelloop.store.engine import Database
 from labelloop.store.query import sqlguard
 from labelloop.store.query.cache import ResultCache
-from labelloop.store.query.counts import Count, Counter, count_rows
+from labelloop.store.query.counts import Count, count_rows
 from labelloop.store.query.errors import QueryError
 from labelloop.store.query.facets import Facet, facet
 from labelloop.store.query.grammar import TableQuery
 from labelloop.store.query.indexes import read_indexes
 from labelloop.store.query.pages import Page, Rows, fetch_page, stream_table
 from labelloop.store.query.readonly import ReadOnly, Session
-from labelloop.store.query.settings import DataSettings
+from labelloop.store.query.settings import DataSettings, Limits
 from labelloop.store.query.tables import Context, TableSpec
 
 
@@ -60,7 +60,7 @@ class DataSource:
         self.settings = settings or DataSettings()
         self.dialect = db.dialect
         self.readonly = ReadOnly(db)
-        self.counter = Counter(self.settings, read_indexes(db), ResultCache())
+        self.limits = Limits(self.settings, read_indexes(db), ResultCache())
 
     def session(self) -> contextlib.AbstractContextManager[Session]:
         """A read-only transaction: one snapshot for everything asked in it."""
@@ -74,32 +74,18 @@ class DataSource:
         self, session: Session, spec: TableSpec, project_id: int, query: TableQuery
     ) -> TableView:
         """A page of ``spec`` with its count (unless ``_nocount``) and facets."""
-        ctx = self.context(project_id)
-        limits = self.settings
-        page = fetch_page(session, spec, ctx, query, limits.sql_time_limit_ms)
-        count = count_rows(session, spec, ctx, query.filters, self.counter) if query.count else None
+        ctx, limits = self.context(project_id), self.limits
+        page = fetch_page(session, spec, ctx, query, limits)
+        count = count_rows(session, spec, ctx, query.filters, limits) if query.count else None
         facets = [
-            facet(
-                session,
-                spec,
-                ctx,
-                query.filters,
-                name,
-                query.facet_size,
-                limits.facet_time_limit_ms,
-                self.counter.cache,
-            )
+            facet(session, spec, ctx, query.filters, name, query.facet_size, limits)
             for name in query.facets
         ]
         return TableView(page, count, facets)
 
     def export(self, session: Session, spec: TableSpec, project_id: int, query: TableQuery) -> Rows:
         """Every row the query selects, streamed (no cap)."""
-        limits = self.settings
-        ctx = self.context(project_id)
-        return stream_table(
-            session, spec, ctx, query, limits.sql_time_limit_ms, limits.export_chunk
-        )
+        return stream_table(session, spec, self.context(project_id), query, self.limits)
 
     def sql(self, session: Session, text: str, params: dict[str, str]) -> SqlRows:
         """Run one read-only SQL statement with named parameters, streaming its rows.
@@ -146,9 +132,9 @@ class DataSource:
     def _item_rows(
         self, session: Session, spec: TableSpec, project_id: int, query: TableQuery
     ) -> list[tuple[Any, ...]]:
-        ctx = self.context(project_id)
-        limits = self.settings
-        rows = stream_table(session, spec, ctx, query, limits.sql_time_limit_ms, limit_chunk(query))
+        settings = replace(self.settings, export_chunk=limit_chunk(query))
+        limits = replace(self.limits, settings=settings)
+        rows = stream_table(session, spec, self.context(project_id), query, limits)
         found: list[tuple[Any, ...]] = []
         for chunk in rows.chunks:
             found.extend(chunk)

@@ -14,8 +14,9 @@ there is none).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,12 +32,49 @@ Expr = sa.ColumnElement[Any]
 AnySelect = sa.Select[*tuple[Any, ...]]
 
 
+class Binder:
+    """Names every value a statement carries (``v0``, ``v1``, … in the order bound).
+
+    Two statements built the same way bind their values under the same names,
+    so the SQL compiled for the first serves the second with new values (see
+    :func:`readonly.compile_query`).
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any, type_: Any = None) -> sa.BindParameter[Any]:
+        """A parameter holding ``value``."""
+        name = f"v{len(self.values)}"
+        self.values[name] = value
+        return sa.bindparam(name, value, type_=type_, unique=False)
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a table's expressions depend on: the project and the SQL dialect."""
+    """What a statement's expressions depend on: project, dialect and its parameters.
+
+    ``whole`` says the table holds only this project's rows in the session's
+    snapshot, so the project condition may be left out (letting the planner
+    walk the primary key or any index); see :mod:`scope`.
+    """
 
     project_id: int
     dialect: str
+    whole: bool = False
+    binder: Binder = field(default_factory=Binder, compare=False, repr=False)
+
+    def bind(self, value: Any, type_: Any = None) -> sa.BindParameter[Any]:
+        """``value`` as a named parameter of the statement being built."""
+        return self.binder.bind(value, type_)
+
+    def project(self) -> sa.BindParameter[Any]:
+        """The project's id as a parameter."""
+        return self.bind(self.project_id, sa.Integer())
+
+    def fresh(self, whole: bool = False) -> Context:
+        """The same project and dialect, for a new statement."""
+        return dataclasses.replace(self, whole=whole, binder=Binder())
 
 
 @dataclass(frozen=True)
@@ -87,9 +125,9 @@ class TableSpec:
 
     def column(self, name: str) -> Column:
         """The column called ``name``, or QueryError listing the valid ones."""
-        for column in self.columns:
-            if column.name == name:
-                return column
+        found: Column | None = self._by_name.get(name)  # type: ignore[attr-defined]
+        if found is not None:
+            return found
         raise QueryError(
             f"table {self.name!r} has no column {name!r}; valid columns: {', '.join(self.names)}",
             valid_columns=self.names,
@@ -98,6 +136,9 @@ class TableSpec:
     def from_clause(self, ctx: Context) -> sa.FromClause:
         """The FROM of every query on this table."""
         return self.source(ctx) if self.source is not None else self.base
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
 
 
 def _plain(
@@ -134,7 +175,7 @@ def _lookup(name: str, source: sa.Column[Any], lookup: Lookup, doc: str) -> Colu
 
 
 def _project(table: sa.Table) -> Callable[[Context], sa.ColumnElement[bool]]:
-    return lambda ctx: table.c.project_id == ctx.project_id
+    return lambda ctx: table.c.project_id == ctx.project()
 
 
 _ITEM_KEY = Lookup("item_id", items, "key", scoped=True)
@@ -194,7 +235,7 @@ LABELS = TableSpec(
 def _annotator_labels(ctx: Context) -> Expr:
     query = sa.select(sa.func.count()).where(
         labels.c.annotator_id == annotators.c.id,
-        labels.c.project_id == ctx.project_id,
+        labels.c.project_id == ctx.project(),
         labels.c.current == sa.true(),
     )
     return query.scalar_subquery()
@@ -202,7 +243,7 @@ def _annotator_labels(ctx: Context) -> Expr:
 
 def _has_labels(ctx: Context) -> sa.ColumnElement[bool]:
     return sa.exists().where(
-        labels.c.annotator_id == annotators.c.id, labels.c.project_id == ctx.project_id
+        labels.c.annotator_id == annotators.c.id, labels.c.project_id == ctx.project()
     )
 
 
