@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from labelloop.store import Database
+from tests.chromium import browser
+
+__all__ = ["browser"]  # one Chromium per session, launched only if a test asks for it
 
 PG_SERVER = os.environ.get("LABELLOOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 BACKENDS = ["sqlite", "postgresql"]
