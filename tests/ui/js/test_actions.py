@@ -212,6 +212,9 @@ def test_retrain_button_chart_and_training_state(widget: WidgetPage) -> None:
     assert widget.wait_sent("retrain") == [{"type": "retrain"}]
     expect(button).to_have_text("training…")
     expect(button).to_be_disabled()
+    # The button disabled itself; keys still reach the widget.
+    widget.press("1")
+    widget.expect_shown("item 1")
     info = {
         "score": 0.8,
         "n_labels": 30,
@@ -226,8 +229,23 @@ def test_retrain_button_chart_and_training_state(widget: WidgetPage) -> None:
     expect(chart).to_be_visible()
     expect(chart.locator("canvas")).to_have_count(1)
     expect(widget.page.locator(".ll-chart-caption")).to_have_text(
-        "score 0.800 · 30 labels · settled: more labels are unlikely to help"
+        "30 labels · score 0.800 · settled: more labels are unlikely to help"
     )
+
+
+def test_a_curve_with_scores_missing_is_still_drawn(
+    widget: WidgetPage,
+) -> None:
+    info = {
+        "score": None,
+        "n_labels": 15,
+        "settled": None,
+        "curve": {"n_labels": [5, 10, 15], "score": [None, 0.5, None]},
+        "training": False,
+    }
+    widget.start(scenario(text_items(1), {"has_model": True}, model_info=info))
+    expect(widget.page.locator(".ll-chart-caption")).to_have_text("15 labels · no score yet")
+    expect(widget.page.locator(".ll-chart canvas")).to_have_count(1)
 
 
 def test_no_model_means_no_retrain_button_and_no_hint_toggle(widget: WidgetPage) -> None:

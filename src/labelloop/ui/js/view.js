@@ -97,6 +97,7 @@ export class View {
     /** @param {PageTransitionEvent} event */
     const onPageShow = (event) => event.persisted && session.queue.start();
     this.#root.addEventListener("keydown", this.#onKeydown);
+    this.#root.addEventListener("click", this.#keepFocus);
     window.addEventListener("pagehide", onPageHide);
     window.addEventListener("pageshow", onPageShow);
     model.on("change:status", this.#renderStage);
@@ -105,6 +106,7 @@ export class View {
     this.#cleanups.push(
       session.on("queue", this.#sync),
       () => this.#root.removeEventListener("keydown", this.#onKeydown),
+      () => this.#root.removeEventListener("click", this.#keepFocus),
       () => window.removeEventListener("pagehide", onPageHide),
       () => window.removeEventListener("pageshow", onPageShow),
       () => model.off("change:status", this.#renderStage),
@@ -227,6 +229,16 @@ export class View {
     this.#input?.focus();
   }
 
+  /**
+   * A click can leave focus nowhere: its button was removed (the next item's
+   * input replaced it) or disabled itself (Retrain). Keys must still work.
+   */
+  #keepFocus = () => {
+    const active = this.#root.ownerDocument.activeElement;
+    const lost = !hasFocusWithin(this.#root) || (active instanceof HTMLButtonElement && active.disabled);
+    if (lost && this.#root.isConnected) this.#takeFocus();
+  };
+
   /** @param {KeyboardEvent} event */
   #onKeydown = (event) => {
     if (hasCommandModifier(event) || event.isComposing) return;
@@ -255,7 +267,7 @@ export class View {
    */
   #handleKey(event, typing) {
     if (event.key === "Escape") {
-      if (typing) this.#takeFocusFromField();
+      if (typing) this.#root.focus({ preventScroll: true });
       return typing;
     }
     if (!typing) {
@@ -272,10 +284,6 @@ export class View {
       }
     }
     return this.#input?.onKey(event) ?? false;
-  }
-
-  #takeFocusFromField() {
-    this.#root.focus({ preventScroll: true });
   }
 }
 

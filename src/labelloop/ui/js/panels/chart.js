@@ -41,23 +41,35 @@ export function mountChart(model) {
 }
 
 /**
+ * The curve as uPlot wants it; a run without a score (too few labels to
+ * cross-validate) stays null, drawn as a gap.
  * @param {ModelInfo | null} info
- * @returns {[number[], number[]] | null}
+ * @returns {[number[], (number | null)[]] | null}
  */
 function points(info) {
   const x = info?.curve?.n_labels ?? [];
   const y = info?.curve?.score ?? [];
   if (x.length === 0 || x.length !== y.length) return null;
-  return [x.map(Number), y.map(Number)];
+  return [x.map(Number), y.map((score) => (score == null ? null : Number(score)))];
 }
 
 /** @param {ModelInfo} info */
 function describe(info) {
-  const parts = [];
-  if (typeof info.score === "number") parts.push(`score ${info.score.toFixed(3)}`);
-  parts.push(`${info.n_labels} labels`);
+  const parts = [typeof info.score === "number" ? `score ${info.score.toFixed(3)}` : "no score yet"];
+  if (info.n_labels != null) parts.unshift(`${info.n_labels} labels`);
   if (info.settled) parts.push("settled: more labels are unlikely to help");
   return parts.join(" · ");
+}
+
+/**
+ * Scores are fractions: show at least 0–1, wider only if a score falls outside.
+ * @param {uPlot} _plot
+ * @param {number | null} min
+ * @param {number | null} max
+ * @returns {uPlot.Range.MinMax}
+ */
+function scoreRange(_plot, min, max) {
+  return [Math.min(0, min ?? 0), Math.max(1, max ?? 1)];
 }
 
 /**
@@ -73,7 +85,7 @@ function options(element) {
     height: HEIGHT,
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: { range: scoreRange } },
     series: [{ label: "labels" }, { label: "score", stroke: accent, width: 2, points: { show: true, size: 4 } }],
     axes: [{ ...axis, label: "labels" }, { ...axis, size: 40 }],
   };
