@@ -50,6 +50,7 @@ import numpy as np
 from labelloop.store import Database, bulk
 from labelloop.store.projects import ProjectSettings, add_annotator, create_project, now
 from labelloop.store.query.keyset import Token, encode
+from labelloop.store.query.readonly import reader_role_name
 
 PG_SERVER = os.environ.get("LABELLOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 PROJECT, CLASSES, ANNOTATORS, PER_ITEM = "bench", 10, 20, 5
@@ -75,12 +76,15 @@ def fresh_url(backend: str, folder: Path) -> str:
     return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
 
 
-def drop(url: str) -> None:
-    if url.startswith("postgresql"):
+def drop(db: Database) -> None:
+    """Drop a PostgreSQL benchmark database and the data API's reader role for it."""
+    if db.dialect == "postgresql":
         import psycopg
 
+        role = reader_role_name(db)
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{db.url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def build(db: Database, n_labels: int) -> None:
@@ -420,7 +424,7 @@ def run(backends: list[str], n_labels: int, quick: bool, folder: Path) -> dict[s
                 print(f"measured {tag}", flush=True)
         finally:
             db.dispose()
-            drop(url)
+            drop(db)
     return columns
 
 

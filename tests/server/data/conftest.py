@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from labelloop.server.data import DataSettings, PublicReadAccess, make_data_router
 from tests.conftest import BACKENDS
-from tests.store.query.builders import Built, built_store, store_urls
+from tests.store.query.builders import Built, built_store, drop_reader_roles, store_urls
 
 
 def data_app(built: Built, settings: DataSettings | None = None, access: Any = None) -> FastAPI:
@@ -66,3 +66,10 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reader_roles(pg_database: str) -> Iterator[None]:
+    """Drop the reader roles the data API created during the session."""
+    yield
+    drop_reader_roles(pg_database)

@@ -11,6 +11,7 @@ read back from the store itself, not written down by hand.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -129,6 +130,24 @@ def store_urls(kind: str, folder: Path, pg_database: str | None) -> str:
 
     assert pg_database is not None
     return fresh_pg_schema(pg_database)
+
+
+def drop_reader_roles(pg_database: str) -> None:
+    """Drop the per-store reader roles the tests made (roles outlive databases).
+
+    A role that still has privileges in another database (a live store) is
+    left alone: dropping it fails and is ignored.
+    """
+    import psycopg
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        roles = conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'labelloop\\_reader\\_%'"
+        ).fetchall()
+        for (role,) in roles:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(f'DROP OWNED BY "{role}"')
+                conn.execute(f'DROP ROLE "{role}"')
 
 
 def built_store(url: str, other_project: bool = True) -> Iterator[Built]:

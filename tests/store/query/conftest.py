@@ -8,7 +8,7 @@ import pytest
 
 from labelloop.store.query import DataSource
 from tests.conftest import BACKENDS
-from tests.store.query.builders import Built, built_store, store_urls
+from tests.store.query.builders import Built, built_store, drop_reader_roles, store_urls
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -26,3 +26,10 @@ def source(built: Built) -> Iterator[DataSource]:
     data = DataSource(built.db)
     yield data
     data.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reader_roles(pg_database: str) -> Iterator[None]:
+    """Drop the reader roles the data API created during the session."""
+    yield
+    drop_reader_roles(pg_database)
