@@ -95,6 +95,17 @@ class Project:
             self.close()
             raise
 
+    @classmethod
+    def from_record(cls, db: Database, record: projects.ProjectRecord) -> Project:
+        """A Project over an already loaded record (no lookup); the caller owns ``db``."""
+        project = cls.__new__(cls)
+        project._owns_db = False
+        project.db = db
+        project._model = None
+        project._model_options = {}
+        project.record = record
+        return project
+
     def _open_or_create(
         self, name: str, options: Sequence[Any] | None, settings: ProjectSettings
     ) -> projects.ProjectRecord:

@@ -23,6 +23,7 @@ from labelloop.server.auth import open_project, require_user
 from labelloop.store import accounts
 from labelloop.store.accounts import User
 from labelloop.store.projects import list_projects
+from labelloop.ui import display as displays
 from labelloop.ui.session import LabellingSession
 
 router = APIRouter(prefix="/api", tags=["labelling"])
@@ -88,14 +89,21 @@ def projects(request: Request, user: CurrentUser) -> list[dict[str, Any]]:
 async def claim(
     project: str, body: ClaimRequest, request: Request, user: CurrentUser
 ) -> dict[str, Any]:
-    """Items come with a ``display`` description; images as ``url`` to fetch."""
-    session = _session(request, user, project)
-    content, _ = (await run_in_threadpool(session.handle, {"type": "more", "n": body.n}))[0]
-    if content["type"] == "error":
-        raise HTTPException(409, content["message"])
-    for item in content.get("items", []):
-        _image_url(item, project)
-    return {"items": content.get("items", [])}
+    """Items come with a ``display`` description; images as a ``url`` to fetch."""
+    p = open_project(request.app.state.db, user, project)
+    leases = await _call(p.claim, user.name, body.n)
+    stored = {i.key: i for i in await run_in_threadpool(p.items, [x.item_key for x in leases])}
+    return {
+        "items": [
+            {
+                "lease": lease.id,
+                "key": lease.item_key,
+                "expires_at": lease.expires_at,
+                "display": _api_display(stored[lease.item_key], project, request),
+            }
+            for lease in leases
+        ]
+    }
 
 
 @router.post("/projects/{project}/submit", summary="Label a leased item")
@@ -176,6 +184,17 @@ async def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
         raise HTTPException(403, str(error)) from None
     except InvalidInputError as error:
         raise HTTPException(422, str(error)) from None
+
+
+def _api_display(item: Any, project: str, request: Request) -> dict[str, Any]:
+    """How the API describes an item: images by URL (fetched only if wanted), the rest inline."""
+    url = f"/api/projects/{project}/items/{item.key}/media"
+    if item.kind in ("image", "pil", "image_path"):
+        return {"kind": "image", "url": url}
+    if item.kind == "ndarray" and displays.is_image(item.value):
+        return {"kind": "image", "url": url}
+    shown, _ = displays.render(item.value, item.kind, request.app.state.display)
+    return shown
 
 
 def _image_url(item: dict[str, Any], project: str) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from typing import Any
 
 from fastapi import HTTPException, Request, WebSocket
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from labelloop.errors import UnknownProjectError
 from labelloop.project import Project
@@ -31,24 +32,53 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-class CSRFMiddleware(BaseHTTPMiddleware):
-    """Refuse cookie-authenticated state changes without the matching CSRF header."""
+class CSRFMiddleware:
+    """Refuse cookie-authenticated state changes without the matching CSRF header.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if (
-            request.method in SAFE_METHODS
-            or _bearer(request)
-            or SESSION_COOKIE not in request.cookies
-        ):
-            return await call_next(request)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        header = request.headers.get(CSRF_HEADER, "")
-        if not cookie or not hmac.compare_digest(cookie, header):
-            return JSONResponse(
-                {"detail": f"missing or wrong {CSRF_HEADER} header (CSRF protection)"},
-                status_code=403,
-            )
-        return await call_next(request)
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs more per
+    request than a claim does.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            request = Request(scope)
+            if not _bearer(request) and SESSION_COOKIE in request.cookies:
+                cookie = request.cookies.get(CSRF_COOKIE, "")
+                header = request.headers.get(CSRF_HEADER, "")
+                if not cookie or not hmac.compare_digest(cookie, header):
+                    refusal = JSONResponse(
+                        {"detail": f"missing or wrong {CSRF_HEADER} header (CSRF protection)"},
+                        status_code=403,
+                    )
+                    await refusal(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+class _Recent:
+    """Answers remembered for one second: sessions, roles and projects change rarely,
+    and a second's staleness saves several queries on every request."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self.answers: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any, compute: Any) -> Any:
+        now = time.monotonic()
+        hit = self.answers.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = compute()
+        if len(self.answers) > 10_000:
+            self.answers.clear()
+        self.answers[key] = (now + self.seconds, value)
+        return value
+
+
+_recent = _Recent()
 
 
 def set_login_cookies(response: Response, session_token: str, secure: bool) -> None:
@@ -65,7 +95,9 @@ def set_login_cookies(response: Response, session_token: str, secure: bool) -> N
 def user_from(db: Database, request: Request | WebSocket) -> User | None:
     """The user behind a request's bearer token or session cookie, if any."""
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
-    return None if not token else accounts.session_user(db, token)
+    if not token:
+        return None
+    return _recent.get(("session", db.url, token), lambda: accounts.session_user(db, token))  # type: ignore[no-any-return]
 
 
 def require_user(request: Request) -> User:
@@ -87,13 +119,13 @@ def require_admin(request: Request) -> User:
 def open_project(db: Database, user: User, name: str) -> Project:
     """The project ``name`` if ``user`` may work on it: 404 if unknown, 403 if not theirs."""
     try:
-        record = get_project(db, name)
+        record = _recent.get(("project", db.url, name), lambda: get_project(db, name))
     except UnknownProjectError:
         raise HTTPException(404, f"no project {name!r}") from None
-    allowed = accounts.project_ids_of(db, user)
+    allowed = _recent.get(("member", db.url, user.id), lambda: accounts.project_ids_of(db, user))
     if allowed is not None and record.id not in allowed:
         raise HTTPException(403, f"you are not a member of project {name!r}")
-    return Project(db, name)
+    return Project.from_record(db, record)
 
 
 def same_origin(websocket: WebSocket) -> bool:

@@ -77,7 +77,7 @@ def _render_custom(output: Any, allow_html: bool) -> Display:
 
 
 def _render_array(array: np.ndarray) -> Display:
-    if _is_image(array):
+    if is_image(array):
         return _render_pil(_to_pil(array))
     flat = array.reshape(-1)
     if flat.size <= MAX_TABLE_ROWS:
@@ -88,7 +88,8 @@ def _render_array(array: np.ndarray) -> Display:
     return {"kind": "text", "text": text}, []
 
 
-def _is_image(array: np.ndarray) -> bool:
+def is_image(array: np.ndarray) -> bool:
+    """Whether an array is drawn as a picture (2-D, or 3-D with 1, 3 or 4 channels)."""
     if array.ndim == 2:
         return min(array.shape) >= 2 and array.dtype.kind in "biuf"
     return array.ndim == 3 and array.shape[2] in (1, 3, 4) and array.dtype.kind in "biuf"
