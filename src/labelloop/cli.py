@@ -347,6 +347,15 @@ def user_link(db: str, name: str, url: str) -> None:
     click.echo(f"{url.rstrip('/')}/login?token={token}")
 
 
+def _register_publish() -> None:
+    from labelloop.store.publish import publish_command
+
+    main.add_command(publish_command)
+
+
+_register_publish()
+
+
 @main.group()
 def annotator() -> None:
     """Manage annotators."""
