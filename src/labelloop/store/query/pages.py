@@ -60,7 +60,7 @@ def stream_table(
     wanted, shown = _wanted(spec, query)
     sql = _statement(session, spec, ctx, query, wanted, None, limits)
     settings = limits.settings
-    _, chunks = session.stream(sql, settings.sql_time_limit_ms, settings.export_chunk)
+    _, chunks = session.stream(sql, settings.sql_time_limit_ms, settings.export_chunk, True)
     picked = ([tuple(row[i] for i in shown) for row in rows] for rows in chunks)
     return Rows(list(query.columns), _types(spec, query.columns), picked)
 

@@ -126,11 +126,11 @@ class PostgresSession(Session):
     def _execute(self, cursor: Any, sql: str, params: Params) -> None:
         cursor.execute(sql, params, prepare=False)
 
-    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None) -> Any:
+    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None, binary: bool) -> Any:
         import psycopg
 
         self._set_timeout(limit_ms)
-        cursor = self.conn.cursor(name=f"labelloop_{next(_CURSOR_NAMES)}")
+        cursor = self.conn.cursor(name=f"labelloop_{next(_CURSOR_NAMES)}", binary=binary)
         try:
             cursor.execute(sql, params or None)
         except psycopg.Error as error:

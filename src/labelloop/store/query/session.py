@@ -125,15 +125,21 @@ class Session:
         return Result(columns, [tuple(r) for r in rows])
 
     def stream(
-        self, query: sa.ClauseElement | tuple[str, Params], limit_ms: float | None, chunk: int
+        self,
+        query: sa.ClauseElement | tuple[str, Params],
+        limit_ms: float | None,
+        chunk: int,
+        binary: bool = False,
     ) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
         """Run a query and yield its rows in chunks; each chunk has ``limit_ms``.
 
         The first chunk is fetched before returning, so a query that fails or
         times out at once raises here, not half-way through a response.
+        ``binary`` lets PostgreSQL send values in binary form (faster; for
+        queries whose column types are all known, not for users' SQL).
         """
         sql, params = self._sql(query)
-        cursor = self._open_cursor(sql, params, limit_ms)
+        cursor = self._open_cursor(sql, params, limit_ms, binary)
         self._open.append(cursor)
         columns = [d[0] for d in cursor.description or ()]
         first = self._timed_fetch(cursor, chunk, limit_ms)
@@ -173,7 +179,7 @@ class Session:
     def _execute(self, cursor: Any, sql: str, params: Params) -> None:
         raise NotImplementedError
 
-    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None) -> Any:
+    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None, binary: bool) -> Any:
         raise NotImplementedError
 
     def _timed_fetch(self, cursor: Any, n: int, limit_ms: float | None) -> list[Any]:

@@ -163,7 +163,7 @@ class SqliteSession(Session):
     def _execute(self, cursor: Any, sql: str, params: Params) -> None:
         cursor.execute(sql, params)
 
-    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None) -> Any:
+    def _open_cursor(self, sql: str, params: Params, limit_ms: float | None, binary: bool) -> Any:
         with self._guard(limit_ms):
             return self.conn.execute(sql, params)
 
