@@ -117,6 +117,7 @@ class TableSpec:
     source: Callable[[Context], sa.FromClause] | None = None
     item_column: str | None = None  # the column holding item ids ("label these")
     scoped: bool = True  # the base table has a project_id column
+    by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -125,7 +126,7 @@ class TableSpec:
 
     def column(self, name: str) -> Column:
         """The column called ``name``, or QueryError listing the valid ones."""
-        found: Column | None = self._by_name.get(name)  # type: ignore[attr-defined]
+        found = self.by_name.get(name)
         if found is not None:
             return found
         raise QueryError(
@@ -138,7 +139,7 @@ class TableSpec:
         return self.source(ctx) if self.source is not None else self.base
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
+        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
 
 
 def _plain(
