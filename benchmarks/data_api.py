@@ -270,16 +270,21 @@ class Client:
         return elapsed, body
 
 
-def median_ms(
-    client: Client, path: str, repeats: int, before: Callable[[], None]
-) -> tuple[float, bytes]:
-    client.timed(path)
-    times, body = [], b""
+def medians_ms(
+    targets: list[tuple[Client, str]], repeats: int, before: Callable[[], None]
+) -> list[tuple[float, bytes]]:
+    """Median time of each target's request, the servers taking turns (so a busy
+    moment of the machine falls on both alike); ``before`` runs before each."""
+    for client, path in targets:
+        client.timed(path)
+    times: list[list[float]] = [[] for _ in targets]
+    bodies = [b""] * len(targets)
     for _ in range(repeats):
-        before()
-        elapsed, body = client.timed(path)
-        times.append(elapsed)
-    return statistics.median(times) * 1000, body
+        for i, (client, path) in enumerate(targets):
+            before()
+            elapsed, bodies[i] = client.timed(path)
+            times[i].append(elapsed)
+    return [(statistics.median(t) * 1000, b) for t, b in zip(times, bodies, strict=True)]
 
 
 def export_rate(port: int, path: str) -> tuple[float, int]:
@@ -378,18 +383,29 @@ LINES = (
 )
 
 
-def measure(port: int, paths: Paths, bump: Callable[[], None], quick: bool) -> list[Any]:
-    client = Client(port)
-    figures: list[Any] = []
-    for path, repeats in ((paths.first, REPEATS), (paths.deep, REPEATS)):
-        figures.append(median_ms(client, path, repeats, bump)[0])
-    for path in (paths.facet_value, paths.facet_annotator):
-        ms, body = median_ms(client, path, FACET_REPEATS, bump)
-        figures.append(f"{ms:.1f} (timed out)" if paths.facet_timed_out(body) else ms)
-    figures.append(median_ms(client, paths.filtered, REPEATS, bump)[0])
-    rate, rows = export_rate(port, paths.export)
-    figures += [rate, rows]
-    figures.append(requests_per_second(port, paths.lean, 8, 2.0 if quick else 5.0))
+def measure(
+    servers: list[tuple[int, Paths]], bump: Callable[[], None], quick: bool
+) -> list[list[Any]]:
+    """Every line of the table for each (port, paths), timed lines interleaved."""
+    clients = [(Client(port), paths) for port, paths in servers]
+    figures: list[list[Any]] = [[] for _ in servers]
+    timed = (
+        ("first", REPEATS),
+        ("deep", REPEATS),
+        ("facet_value", FACET_REPEATS),
+        ("facet_annotator", FACET_REPEATS),
+        ("filtered", REPEATS),
+    )
+    for line, repeats in timed:
+        targets = [(client, getattr(paths, line)) for client, paths in clients]
+        for i, (ms, body) in enumerate(medians_ms(targets, repeats, bump)):
+            timed_out = line.startswith("facet") and clients[i][1].facet_timed_out(body)
+            figures[i].append(f"{ms:.1f} (timed out)" if timed_out else ms)
+    for i, (port, paths) in enumerate(servers):
+        rate, rows = export_rate(port, paths.export)
+        figures[i] += [rate, rows]
+    for i, (port, paths) in enumerate(servers):
+        figures[i].append(requests_per_second(port, paths.lean, 8, 2.0 if quick else 5.0))
     return figures
 
 
@@ -413,14 +429,16 @@ def run(backends: list[str], n_labels: int, quick: bool, folder: Path) -> dict[s
                 if indexed:
                     add_indexes(db)
                 tag = f"{backend}, {'with' if indexed else 'without'} new indexes"
-                with ours(url) as port:
-                    columns[f"ours ({tag})"] = measure(port, our_paths(db, n_labels), bump, quick)
+                with contextlib.ExitStack() as stack:
+                    servers = [(stack.enter_context(ours(url)), our_paths(db, n_labels))]
+                    if backend == "sqlite":
+                        path = Path(db.engine.url.database or "")
+                        port = stack.enter_context(datasette(path))
+                        servers.append((port, datasette_paths(db, n_labels)))
+                    figures = measure(servers, bump, quick)
+                columns[f"ours ({tag})"] = figures[0]
                 if backend == "sqlite":
-                    path = Path(db.engine.url.database or "")
-                    with datasette(path) as port:
-                        columns[f"Datasette ({tag})"] = measure(
-                            port, datasette_paths(db, n_labels), bump, quick
-                        )
+                    columns[f"Datasette ({tag})"] = figures[1]
                 print(f"measured {tag}", flush=True)
         finally:
             db.dispose()
