@@ -55,7 +55,10 @@ def open_sqlite(path: Path) -> _SqliteConnection:
         uri, uri=True, check_same_thread=False, isolation_level=None, factory=_SqliteConnection
     )
     assert isinstance(conn, _SqliteConnection)
-    for pragma in ("query_only=ON", "busy_timeout=30000", "cache_size=-65536"):
+    # SQLite's default 2 MB page cache: every write elsewhere empties a reader's
+    # cache, and a large one costs more to empty than it saves (a count of 1M
+    # rows took 11 ms after a write with 64 MB, 5 ms with the default)
+    for pragma in ("query_only=ON", "busy_timeout=30000"):
         conn.execute(f"PRAGMA {pragma}")
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
