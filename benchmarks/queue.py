@@ -5,7 +5,7 @@ driver (sqlite3 / psycopg) running the same SQL against the same tables and
 indexes, with none of labelloop's Python around it. The ratio is what to
 read; absolute numbers move with the machine's load.
 
-usage: python benchmarks/queue.py [--quick] [--backends sqlite,postgresql]
+usage: python -m benchmarks.queue [--quick] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import argparse
 import multiprocessing as mp
-import os
 import secrets
 import sqlite3
 import tempfile
@@ -30,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._databases import drop, fresh_url
 from labelloop import Project
 from labelloop.store import Database, queue
 from labelloop.store.projects import add_annotator, now
 
-PG_SERVER = os.environ.get("LABELLOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DIM = 64
 
 
@@ -156,26 +155,6 @@ class Raw:
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def fresh_url(backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'bench-{secrets.token_hex(3)}.db'}"
-    import psycopg
-
-    name = f"labelloop_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-
-
-def drop(url: str) -> None:
-    if url.startswith("postgresql"):
-        import psycopg
-
-        name = url.rsplit("/", 1)[1]
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def timed(work: Callable[[], Any]) -> float:

@@ -5,7 +5,7 @@ on the same pool held in memory: the least any rescoring must cost. A retrain
 adds reading labels and features, fitting, cross-validation, acquisition, and
 the bulk write of predictions and priorities (shown apart).
 
-usage: python benchmarks/retrain.py [--quick] [--backends sqlite,postgresql]
+usage: python -m benchmarks.retrain [--quick] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -17,38 +17,17 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
 import argparse
-import os
-import secrets
 import tempfile
 import time
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from benchmarks._databases import drop, fresh_url
 from labelloop import Project
 from labelloop.loop import FeatureCache, Strategy, retrain
 
-PG_SERVER = os.environ.get("LABELLOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DIM, CLASSES, LABELLED = 64, 10, 2000
-
-
-def fresh_url(backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'retrain-{secrets.token_hex(3)}.db'}"
-    import psycopg
-
-    name = f"labelloop_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-
-
-def drop(url: str) -> None:
-    if url.startswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def pool(n: int) -> tuple[np.ndarray, np.ndarray]:

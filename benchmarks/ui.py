@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,10 @@ import httpx
 import numpy as np
 from sklearn.datasets import load_digits
 
+from benchmarks._databases import drop, free_port, fresh_url
 from labelloop import Project
 from labelloop.store import accounts
 
-PG_SERVER = os.environ.get("LABELLOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 ROOT = Path(__file__).parents[1]
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,33 +51,6 @@ app.addEventListener('keydown', (e) => { const t = e.timeStamp; i = (i + 1) % im
   requestAnimationFrame(() => window.__paints.push(performance.now() - t)); });
 window.load = load;
 </script></body></html>"""
-
-
-def fresh_url(backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'ui-{secrets.token_hex(3)}.db'}"
-    import psycopg
-
-    name = f"labelloop_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-
-
-def drop(url: str) -> None:
-    if url.startswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:

@@ -141,6 +141,20 @@ _READ_CHANGES = {
 }
 
 
+def changes_sql(dialect: str) -> str:
+    """The SQL that reads the change counter, for connections outside SQLAlchemy."""
+    return str(_READ_CHANGES[dialect].sql[dialect])
+
+
+def changes_on(conn: Connection) -> int:
+    """The change counter as seen by ``conn`` (inside its transaction's snapshot on SQLite).
+
+    On PostgreSQL the counter is a sequence, bumped before a write commits, so
+    it may run ahead of the data a concurrent snapshot sees.
+    """
+    return int(_READ_CHANGES[conn.dialect.name].run(conn, {}).fetchone()[0])
+
+
 def is_retryable(error: BaseException) -> bool:
     """Whether a failed transaction can simply be run again."""
     text = str(error).lower()
@@ -202,7 +216,7 @@ class Database:
     def changes(self) -> int:
         """A number that grows whenever anything is written to the store."""
         with self.read() as conn:
-            return int(_READ_CHANGES[self.dialect].run(conn, {}).fetchone()[0])
+            return changes_on(conn)
 
     def transact(self, work: Callable[[Connection], Any]) -> Any:
         """Run ``work(conn)`` in a write transaction, retrying lock conflicts."""

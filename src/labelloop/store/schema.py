@@ -147,6 +147,10 @@ labels = sa.Table(
     sa.Index("ix_labels_item", "item_id", "annotator_id"),
     sa.Index("ix_labels_project_current", "project_id", "current", "item_id"),
     sa.Index("ix_labels_annotator", "annotator_id", "project_id", "current", "id"),
+    # for the data API: keyset pages by id, facets on value and annotator
+    sa.Index("ix_labels_project_id", "project_id", "id"),
+    sa.Index("ix_labels_project_value", "project_id", "value"),
+    sa.Index("ix_labels_project_annotator", "project_id", "annotator_id"),
 )
 
 skips = sa.Table(

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from labelloop.errors import StoreUnavailableError
-from labelloop.store.engine import _READ_CHANGES, Database
+from labelloop.store.engine import Database, changes_sql
 from labelloop.store.query.errors import QueryError, QueryTimeoutError, ReadOnlyError
 from labelloop.store.query.session import READ_ONLY, SERVED_TABLES, Params, Session, too_long
 
@@ -144,7 +144,7 @@ class SqliteSession(Session):
         conn.private = frozenset(name for (name,) in tables) - SERVED_TABLES
 
     def _read_version(self) -> str:
-        sql = _READ_CHANGES["sqlite"].sql["sqlite"]
+        sql = changes_sql("sqlite")
         return str(self.fetch((sql, ()), None).rows[0][0])
 
     @contextlib.contextmanager
