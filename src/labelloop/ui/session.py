@@ -23,8 +23,8 @@ from labelloop.store.queue import Lease
 from labelloop.ui import display as displays
 
 Reply = tuple[dict[str, Any], list[bytes]]
-COMMAND_KEYS: set[str] = set()
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# commands use non-letter keys (arrows, Backspace, Enter), so every letter is free
+OPTION_KEYS = [str(i) for i in range(1, 10)] + ["0"] + list("abcdefghijklmnopqrstuvwxyz")
 
 
 def hotkeys(options: list[str]) -> list[str]:
@@ -33,8 +33,7 @@ def hotkeys(options: list[str]) -> list[str]:
     own = [o.lower() for o in options]
     if own and all(len(o) == 1 and o.isalnum() for o in own) and len(set(own)) == len(own):
         return own
-    keys = [str(i) for i in range(1, 10)] + ["0"] + [c for c in LETTERS if c not in COMMAND_KEYS]
-    return [keys[i] if i < len(keys) else "" for i in range(len(options))]
+    return [OPTION_KEYS[i] if i < len(OPTION_KEYS) else "" for i in range(len(options))]
 
 
 @dataclass
