@@ -73,7 +73,7 @@ def projects(request: Request, user: CurrentUser) -> list[dict[str, Any]]:
     result = []
     for record in list_projects(db):
         if allowed is None or record.id in allowed:
-            progress = Project(db, record.name).progress
+            progress = Project.from_record(db, record).progress
             result.append(
                 {
                     "name": record.name,

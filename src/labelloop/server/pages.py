@@ -118,7 +118,7 @@ def _project_rows(request: Request, user: User) -> list[str]:
     for record in list_projects(db):
         if allowed is not None and record.id not in allowed:
             continue
-        p = Project(db, record.name).progress
+        p = Project.from_record(db, record).progress
         rows.append(
             f"<tr><td><a href='/projects/{quote(record.name, safe='')}/label'>"
             f"{escape(record.name)}</a></td>"
@@ -166,7 +166,7 @@ def _admin_sections(request: Request) -> list[str]:
     db = request.app.state.db
     sections = []
     for record in list_projects(db):
-        p = Project(db, record.name).progress
+        p = Project.from_record(db, record).progress
         people = "".join(
             f"<tr><td>{escape(a.name)}</td><td class=num>{a.labels}</td>"
             f"<td class=num>{'' if a.median_seconds is None else f'{a.median_seconds:.1f} s'}</td>"

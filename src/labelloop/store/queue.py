@@ -333,6 +333,16 @@ def requeue(db: Database, project: ProjectRecord, item_ids: Sequence[int]) -> in
     return n
 
 
+def current_value(
+    db: Database, project: ProjectRecord, annotator: str, item_key: str
+) -> str | None:
+    """The annotator's current label (stored text) on item ``item_key``, or None."""
+    with db.read() as conn:
+        who = _annotator(db, conn, annotator)
+        found = _current_label(conn, item_id_for_key(conn, project, item_key), who)
+    return None if found is None else found[1]
+
+
 def history(
     db: Database, project: ProjectRecord, annotator: str, limit: int = 50, offset: int = 0
 ) -> list[HistoryEntry]:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from labelloop.errors import InvalidInputError, LabelloopError
 from labelloop.project import Project
-from labelloop.store import label_values, schema
+from labelloop.store import label_values, queue, schema
 from labelloop.store.queue import Lease
 from labelloop.ui import display as displays
 
@@ -196,12 +196,11 @@ class LabellingSession:
 
     def _open(self, message: dict[str, Any]) -> list[Reply]:
         key = str(message["key"])
-        current = {e.item_key: e.value for e in self.project.history(self.annotator, limit=10_000)}
-        if key not in current:
+        current = queue.current_value(self.project.db, self.project.record, self.annotator, key)
+        if current is None:
             raise InvalidInputError(f"you have no label on item {key!r} to change")
-        item = self._item(key, lease=None)
-        content, buffers = item
-        content.update(relabel=True, current=self._value_out(current[key]))
+        content, buffers = self._item(key, lease=None)
+        content.update(relabel=True, current=self._value_out(current))
         return [({"type": "items", "items": [content]}, buffers)]
 
     def _relabel(self, message: dict[str, Any]) -> list[Reply]:
