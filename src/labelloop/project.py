@@ -45,6 +45,9 @@ class Project:
         The classes. Required to create a project; ``[]`` for free text.
     multilabel, allow_other, k, lease_seconds, order, seed, media_root
         See :class:`labelloop.store.ProjectSettings`; used only on creation.
+    allow_html : bool
+        Show HTML from a custom display function as HTML (in a sandboxed
+        frame without scripts); otherwise it is shown as text. Creation only.
 
     Examples
     --------
@@ -74,6 +77,7 @@ class Project:
         order: str = "insertion",
         seed: int = 0,
         media_root: str | Path | None = None,
+        allow_html: bool = False,
     ) -> None:
         self._owns_db = not isinstance(store, Database)
         self._model: Any = None
@@ -88,6 +92,7 @@ class Project:
             order=order,
             seed=seed,
             media_root=None if media_root is None else Path(media_root).expanduser().resolve(),
+            extra={"allow_html": True} if allow_html else {},
         )
         try:
             self.record = self._open_or_create(name, options, settings)
