@@ -11,8 +11,8 @@ or facet is reused (the figures are cold). Datasette runs with its facet
 and SQL time limits raised to 10 s so that its facets have a time to show
 (at its default 200 ms they time out); its CSV keeps its default 100 MB cap.
 
-The same store is measured without and then with the indexes the data API
-recommends (docs/data-api.md); PostgreSQL figures are ours only.
+The store has the label indexes the data API relies on (they ship in the
+schema); PostgreSQL figures are ours only.
 
 usage: python -m benchmarks.data_api [--quick] [--backends sqlite,postgresql]
 """
@@ -31,7 +31,6 @@ import contextlib
 import http.client
 import json
 import os
-import secrets
 import shutil
 import socket
 import statistics
@@ -47,33 +46,18 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from benchmarks._databases import PG_SERVER, free_port, fresh_url
+from benchmarks._databases import drop as drop_database
 from labelloop.store import Database, bulk
 from labelloop.store.projects import ProjectSettings, add_annotator, create_project, now
 from labelloop.store.query.keyset import Token, encode
 from labelloop.store.query.readonly import reader_role_name
 
-PG_SERVER = os.environ.get("LABELLOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 PROJECT, CLASSES, ANNOTATORS, PER_ITEM = "bench", 10, 20, 5
-RECOMMENDED_INDEXES = (
-    "CREATE INDEX ix_labels_project_id ON labels (project_id, id)",
-    "CREATE INDEX ix_labels_project_value ON labels (project_id, value)",
-    "CREATE INDEX ix_labels_project_annotator ON labels (project_id, annotator_id)",
-)
 REPEATS, FACET_REPEATS = 15, 7
 
 
 # -- building the store ---------------------------------------------------------
-
-
-def fresh_url(backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'bench.db'}"
-    import psycopg
-
-    name = f"labelloop_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
 
 
 def drop(db: Database) -> None:
@@ -82,8 +66,8 @@ def drop(db: Database) -> None:
         import psycopg
 
         role = reader_role_name(db)
+        drop_database(db.url)
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db.url.rsplit("/", 1)[1]}" WITH (FORCE)')
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
@@ -161,12 +145,6 @@ def _nothing(conn: Any) -> None:
     """A write transaction's body that writes nothing (the store still counts a change)."""
 
 
-def add_indexes(db: Database) -> None:
-    for statement in RECOMMENDED_INDEXES:
-        db.transact(lambda conn, s=statement: conn.exec_driver_sql(s))
-    settle(db)
-
-
 def settle(db: Database) -> None:
     """What a running store has after a while: PostgreSQL's autovacuum and statistics."""
     if db.dialect == "postgresql":
@@ -187,12 +165,6 @@ def app_from_env() -> Any:
     db = Database(os.environ["LABELLOOP_BENCH_URL"])
     app.include_router(make_data_router(db, PublicReadAccess()), prefix="/data")
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -352,7 +324,8 @@ def our_paths(db: Database, n_labels: int) -> Paths:
 
 
 def datasette_paths(db: Database, n_labels: int) -> Paths:
-    base, off = "/bench/labels", {"_nosuggest": "1"}
+    # Datasette names a database after its file
+    base, off = f"/{Path(db.url.split(':///', 1)[1]).stem}/labels", {"_nosuggest": "1"}
     return Paths(
         first=f"{base}.json?{urlencode(off)}",
         deep=f"{base}.json?{urlencode({**off, '_next': deep_id(db, n_labels)})}",
@@ -424,22 +397,19 @@ def run(backends: list[str], n_labels: int, quick: bool, folder: Path) -> dict[s
                 f"built {n_labels:,} labels on {backend} in {time.perf_counter() - start:.0f} s",
                 flush=True,
             )
+            settle(db)
             bump = partial(db.transact, _nothing)  # a write: cached counts and facets go cold
-            for indexed in (False, True):
-                if indexed:
-                    add_indexes(db)
-                tag = f"{backend}, {'with' if indexed else 'without'} new indexes"
-                with contextlib.ExitStack() as stack:
-                    servers = [(stack.enter_context(ours(url)), our_paths(db, n_labels))]
-                    if backend == "sqlite":
-                        path = Path(db.engine.url.database or "")
-                        port = stack.enter_context(datasette(path))
-                        servers.append((port, datasette_paths(db, n_labels)))
-                    figures = measure(servers, bump, quick)
-                columns[f"ours ({tag})"] = figures[0]
+            with contextlib.ExitStack() as stack:
+                servers = [(stack.enter_context(ours(url)), our_paths(db, n_labels))]
                 if backend == "sqlite":
-                    columns[f"Datasette ({tag})"] = figures[1]
-                print(f"measured {tag}", flush=True)
+                    path = Path(db.engine.url.database or "")
+                    port = stack.enter_context(datasette(path))
+                    servers.append((port, datasette_paths(db, n_labels)))
+                figures = measure(servers, bump, quick)
+            columns[f"ours ({backend})"] = figures[0]
+            if backend == "sqlite":
+                columns["Datasette (sqlite)"] = figures[1]
+            print(f"measured {backend}", flush=True)
         finally:
             db.dispose()
             drop(db)
@@ -448,33 +418,29 @@ def run(backends: list[str], n_labels: int, quick: bool, folder: Path) -> dict[s
 
 def show(columns: dict[str, list[Any]], n_labels: int) -> None:
     print(f"\nData API on {n_labels:,} labels (medians; lower ms and higher rates are better)")
-    for variant in ("without", "with"):
-        ours_sqlite = columns.get(f"ours (sqlite, {variant} new indexes)")
-        theirs = columns.get(f"Datasette (sqlite, {variant} new indexes)")
-        ours_pg = columns.get(f"ours (postgresql, {variant} new indexes)")
-        header = ["line", "ours SQLite", "Datasette", "ours vs Datasette", "ours PostgreSQL"]
-        rows = [header]
-        for i, (name, kind) in enumerate(LINES):
-            rows.append(
-                [
-                    name,
-                    fmt(ours_sqlite[i] if ours_sqlite else None, kind),
-                    fmt(theirs[i] if theirs else None, kind),
-                    ratio(
-                        ours_sqlite[i] if ours_sqlite else None, theirs[i] if theirs else None, kind
-                    ),
-                    fmt(ours_pg[i] if ours_pg else None, kind),
-                ]
+    ours_sqlite = columns.get("ours (sqlite)")
+    theirs = columns.get("Datasette (sqlite)")
+    ours_pg = columns.get("ours (postgresql)")
+    header = ["line", "ours SQLite", "Datasette", "ours vs Datasette", "ours PostgreSQL"]
+    rows = [header]
+    for i, (name, kind) in enumerate(LINES):
+        rows.append(
+            [
+                name,
+                fmt(ours_sqlite[i] if ours_sqlite else None, kind),
+                fmt(theirs[i] if theirs else None, kind),
+                ratio(ours_sqlite[i] if ours_sqlite else None, theirs[i] if theirs else None, kind),
+                fmt(ours_pg[i] if ours_pg else None, kind),
+            ]
+        )
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+    for row in rows:
+        print(
+            "  ".join(
+                cell.ljust(w) if c == 0 else cell.rjust(w)
+                for c, (cell, w) in enumerate(zip(row, widths, strict=True))
             )
-        print(f"\n-- {variant} the recommended indexes --")
-        widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
-        for row in rows:
-            print(
-                "  ".join(
-                    cell.ljust(w) if c == 0 else cell.rjust(w)
-                    for c, (cell, w) in enumerate(zip(row, widths, strict=True))
-                )
-            )
+        )
 
 
 def number(value: Any) -> float | None:
